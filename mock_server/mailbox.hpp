@@ -1,0 +1,89 @@
+// The mailbox the session core works on: org units, users, delivery and scanning.
+// Abstract so that the core can run on the real filesystem (FsMailbox) or on a fake.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace xsime::mock {
+
+struct MailboxError {
+    std::string reason; // for the log: which path, and why it was refused
+};
+
+struct OrgUnitRef {
+    std::filesystem::path dir; // canonical, inside the root
+};
+
+struct UserRef {
+    std::filesystem::path dir;      // canonical, inside the org unit
+    std::filesystem::path messages; // dir / "messages"
+    std::string name;               // as it appears in pushes and blacklists
+};
+
+// One file in a user's messages/ folder.
+struct StoredMessage {
+    std::string name;            // file name
+    std::uint64_t timestamp = 0; // the leading decimal digits of the name
+    friend bool operator==(const StoredMessage&, const StoredMessage&) = default;
+};
+
+// Order of delivery: oldest timestamp first, then by name (names of one second sort
+// in arrival order).
+inline bool delivery_order(const StoredMessage& a, const StoredMessage& b) {
+    return a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.name < b.name;
+}
+
+struct DeliveryReport {
+    std::size_t delivered = 0;   // recipients whose messages/ now holds the message
+    std::size_t blacklisted = 0; // recipients whose blacklist names the sender
+    std::size_t missing = 0;     // recipients whose folder does not exist
+};
+
+// Opaque per-session memo that lets scan() skip a directory that has not changed.
+struct ScanMemo {
+    bool valid = false;
+    std::int64_t mtime_ns = 0;
+    std::int64_t ctime_ns = 0;
+};
+
+class Mailbox {
+public:
+    virtual ~Mailbox() = default;
+
+    // `path` is relative to the root; a leading '/' names the root itself. Refused when
+    // it leaves the root (by '..' or a symlink) or is not an existing directory.
+    virtual std::variant<OrgUnitRef, MailboxError> open_org_unit(std::string_view path) = 0;
+
+    // `name` is relative to the org unit and must stay inside it. The user folder must
+    // exist; messages/ and messages/blacklist/ are created if missing.
+    virtual std::variant<UserRef, MailboxError> open_user(const OrgUnitRef& org,
+                                                          std::string_view name) = 0;
+
+    // Writes `content` ("timestamp:sender:text") once and links it into every recipient's
+    // messages/ (created if missing), skipping recipients that blacklist `sender` or do not
+    // exist. Every recipient is checked first: if any leaves the org unit, nothing is
+    // delivered and an error is returned.
+    virtual std::variant<DeliveryReport, MailboxError>
+    deliver(const OrgUnitRef& org, std::string_view sender, std::span<const std::string> recipients,
+            std::uint64_t timestamp, std::string_view content) = 0;
+
+    // The regular files of the user's messages/ whose names start with a decimal
+    // timestamp, in delivery_order. std::nullopt when `memo` shows the folder has not
+    // changed since the last scan that used it (the memo is updated).
+    virtual std::optional<std::vector<StoredMessage>> scan(const UserRef& user, ScanMemo& memo) = 0;
+
+    // The whole content of a message, or std::nullopt if it vanished in between.
+    virtual std::optional<std::string> read(const UserRef& user, const StoredMessage& message) = 0;
+
+    // Removes a delivered message (auto delete). A message already gone is not an error.
+    virtual void remove(const UserRef& user, const StoredMessage& message) = 0;
+};
+
+} // namespace xsime::mock

@@ -1,0 +1,50 @@
+// Encoding and incremental decoding of TF length-prefixed messages.
+#include "protocol/tf_framing.hpp"
+
+#include "protocol/byte_order.hpp"
+
+namespace xsime::protocol {
+
+std::string encode_tf_message(std::string_view body) {
+    std::string out;
+    out.reserve(tf_length_size + body.size());
+    append_be32(out, static_cast<std::uint32_t>(body.size()));
+    out.append(body);
+    return out;
+}
+
+TfDecodeStep decode_tf_message(std::string_view input, std::size_t max_message) {
+    if (input.size() < tf_length_size) {
+        return {NeedMore{tf_length_size - input.size()}, 0};
+    }
+    // The length is a C int32 in real servers: a set top bit is a negative length.
+    const auto length = static_cast<std::int32_t>(read_be32(input));
+    if (length < 0) {
+        return {TfError{"TF message length " + std::to_string(length) + " is negative"},
+                tf_length_size};
+    }
+    const auto body_size = static_cast<std::size_t>(length);
+    if (body_size > max_message) {
+        return {TfError{"TF message length " + std::to_string(body_size) + " exceeds the " +
+                        std::to_string(max_message) + "-byte limit"},
+                tf_length_size};
+    }
+    if (input.size() < tf_length_size + body_size) {
+        return {NeedMore{tf_length_size + body_size - input.size()}, 0};
+    }
+    return {std::string(input.substr(tf_length_size, body_size)), tf_length_size + body_size};
+}
+
+TfDecodeResult TfDecoder::next() {
+    if (failed_) {
+        return *failed_;
+    }
+    auto step = decode_tf_message(buffer_.view(), max_message_);
+    buffer_.consume(step.consumed);
+    if (const auto* error = std::get_if<TfError>(&step.result)) {
+        failed_ = *error;
+    }
+    return std::move(step.result);
+}
+
+} // namespace xsime::protocol

@@ -1,0 +1,61 @@
+// TF PROTOCOL command framing: a 4-byte big-endian length, then that many bytes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "protocol/byte_queue.hpp"
+#include "protocol/stream_decoder.hpp"
+
+namespace xsime::protocol {
+
+inline constexpr std::size_t tf_length_size = 4;
+// TF commands and replies are short text; anything larger is treated as garbage.
+inline constexpr std::size_t tf_default_max_message = 64 * 1024;
+
+// Replies of the TF command level.
+inline constexpr std::string_view tf_ok = "OK";
+inline constexpr std::string_view tf_unknown = "UNKNOWN";
+inline constexpr std::string_view tf_xsime_start = "XSIME_START";
+inline constexpr std::string_view tf_end = "END";
+
+std::string encode_tf_message(std::string_view body);
+
+struct TfError {
+    std::string reason;
+};
+
+using TfDecodeResult = std::variant<NeedMore, std::string, TfError>;
+
+struct TfDecodeStep {
+    TfDecodeResult result;
+    std::size_t consumed = 0;
+};
+
+// Decodes one TF message from the front of `input`; stateless.
+TfDecodeStep decode_tf_message(std::string_view input,
+                               std::size_t max_message = tf_default_max_message);
+
+class TfDecoder {
+public:
+    explicit TfDecoder(std::size_t max_message = tf_default_max_message)
+        : max_message_(max_message) {}
+
+    void feed(std::string_view bytes) { buffer_.append(bytes); }
+    // The next message body, NeedMore, or an error; errors are sticky (the length
+    // prefix cannot be trusted, so neither can anything after it).
+    TfDecodeResult next();
+    bool mid_frame() const { return !buffer_.empty(); }
+    std::string take_buffered() { return buffer_.take_all(); }
+
+private:
+    std::size_t max_message_;
+    ByteQueue buffer_;
+    std::optional<TfError> failed_;
+};
+
+} // namespace xsime::protocol
