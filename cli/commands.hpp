@@ -1,0 +1,12 @@
+// Registration functions of the subcommands, one source file each.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace xsime::cli {
+
+// Each registers its subcommand; its callback stores the process exit code in `exit_code`.
+void setup_cmd_serve(CLI::App& app, int& exit_code);
+void setup_cmd_selfcheck(CLI::App& app, int& exit_code);
+
+} // namespace xsime::cli

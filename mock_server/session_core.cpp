@@ -1,0 +1,298 @@
+// The XSIME rules of the reference server: TF command level, module opcodes, delivery.
+#include "mock_server/session_core.hpp"
+
+#include <algorithm>
+
+#include "protocol/messages.hpp"
+
+namespace xsime::mock {
+
+using protocol::Frame;
+using protocol::Opcode;
+
+SessionCore::SessionCore(Mailbox& mailbox, UserLocks& locks, CoreSettings settings, Clock clock,
+                         Logger logger)
+    : mailbox_(mailbox), locks_(locks), settings_(settings), clock_(std::move(clock)),
+      log_(std::move(logger)), interval_(settings.default_interval) {}
+
+SessionCore::~SessionCore() { release_user(); }
+
+bool SessionCore::mid_frame() const {
+    return level_ == Level::tf ? tf_.mid_frame() : frames_.mid_frame();
+}
+
+void SessionCore::on_close() {
+    release_user();
+    closed_ = true;
+}
+
+CoreOutput SessionCore::receive(std::string_view bytes) {
+    CoreOutput out;
+    if (closed_) {
+        return out;
+    }
+    if (level_ == Level::tf) {
+        tf_.feed(bytes);
+        handle_tf(out);
+    } else {
+        frames_.feed(bytes);
+        handle_module(out);
+    }
+    return out;
+}
+
+void SessionCore::close(CoreOutput& out, std::string reason) {
+    log_("closing: " + reason);
+    out.close_reason = std::move(reason);
+    release_user();
+    closed_ = true;
+}
+
+// Both levels hand leftover bytes to each other: a client may pipeline XSIME frames
+// right behind XSIME_START, or a TF command right behind opcode 0.
+void SessionCore::handle_tf(CoreOutput& out) {
+    while (!closed_ && level_ == Level::tf) {
+        auto result = tf_.next();
+        if (std::holds_alternative<protocol::NeedMore>(result)) {
+            return;
+        }
+        if (const auto* error = std::get_if<protocol::TfError>(&result)) {
+            close(out, error->reason);
+            return;
+        }
+        const auto& command = std::get<std::string>(result);
+        if (command == protocol::tf_xsime_start) {
+            enter_module(out);
+        } else if (command == protocol::tf_end) {
+            close(out, "client sent END");
+        } else {
+            log_("unknown TF command (" + std::to_string(command.size()) + " bytes)");
+            out.bytes += protocol::encode_tf_message(protocol::tf_unknown);
+        }
+    }
+    if (!closed_ && level_ == Level::module) {
+        handle_module(out);
+    }
+}
+
+void SessionCore::handle_module(CoreOutput& out) {
+    while (!closed_ && level_ == Level::module) {
+        auto result = frames_.next();
+        if (std::holds_alternative<protocol::NeedMore>(result)) {
+            return;
+        }
+        if (const auto* error = std::get_if<protocol::ProtocolError>(&result)) {
+            if (error->fatal) {
+                close(out, error->reason);
+                return;
+            }
+            log_(error->reason);
+            continue;
+        }
+        handle_frame(std::get<Frame>(result), out);
+    }
+    if (!closed_ && level_ == Level::tf) {
+        handle_tf(out);
+    }
+}
+
+void SessionCore::enter_module(CoreOutput& out) {
+    out.bytes += protocol::encode_tf_message(protocol::tf_ok);
+    level_ = Level::module;
+    frames_ = protocol::StreamDecoder(protocol::Direction::to_server);
+    frames_.feed(tf_.take_buffered());
+    // "if you exit the module and reenter it, it's not necessary to resetup": the
+    // configuration is kept; only the unique-user hold has to be taken again.
+    if (user_ && unique_user_ && !try_hold_user()) {
+        log_("re-entry: user '" + user_->name + "' is held by another session; logged out");
+        user_.reset();
+    }
+    scan_memo_ = {};
+}
+
+void SessionCore::leave_module(CoreOutput& out) {
+    // "Once the client send it to server, it must continue receiving data ... until
+    // receives Opcode 0 from the server": the echo is the last module byte we send.
+    out.bytes += protocol::encode_exit_echo();
+    level_ = Level::tf;
+    release_user();
+    tf_ = protocol::TfDecoder();
+    tf_.feed(frames_.take_buffered());
+}
+
+void SessionCore::handle_frame(const Frame& frame, CoreOutput& out) {
+    switch (static_cast<Opcode>(frame.header.opcode)) {
+    case Opcode::setup:
+        on_setup(frame);
+        return;
+    case Opcode::org_unit:
+        on_org_unit(frame, out);
+        return;
+    case Opcode::user:
+        on_user(frame, out);
+        return;
+    case Opcode::message:
+        on_message(frame, out);
+        return;
+    case Opcode::interval:
+        on_interval(frame);
+        return;
+    case Opcode::exit:
+        leave_module(out);
+        return;
+    }
+}
+
+void SessionCore::on_setup(const Frame& frame) {
+    const auto flags = frame.header.sz;
+    if ((flags & ~(protocol::flag_unique_user | protocol::flag_auto_delete)) != 0) {
+        log_("setup: ignoring undefined flag bits in sz " + std::to_string(flags));
+    }
+    unique_user_ = (flags & protocol::flag_unique_user) != 0;
+    auto_delete_ = (flags & protocol::flag_auto_delete) != 0;
+    since_ = std::get<std::uint64_t>(protocol::parse_u64_body(frame.payload));
+    setup_done_ = true;
+    reset_cursor();
+    if (!user_) {
+        return;
+    }
+    // Setup has no reply, so a change of flag 1 after login can only be applied or logged.
+    if (!unique_user_) {
+        release_user();
+    } else if (!held_user_ && !try_hold_user()) {
+        log_("setup: flag 1 set but user '" + user_->name + "' is held by another session");
+    }
+}
+
+void SessionCore::on_org_unit(const Frame& frame, CoreOutput& out) {
+    // The reference server refuses 1 before 4, and 1 or 2 again once logged in.
+    if (!setup_done_ || ready()) {
+        out.bytes += protocol::encode_status(Opcode::org_unit, false);
+        return;
+    }
+    auto result = mailbox_.open_org_unit(frame.payload);
+    if (auto* error = std::get_if<MailboxError>(&result)) {
+        log_("org unit refused: " + error->reason);
+        org_.reset();
+        out.bytes += protocol::encode_status(Opcode::org_unit, false);
+        return;
+    }
+    org_ = std::get<OrgUnitRef>(std::move(result));
+    out.bytes += protocol::encode_status(Opcode::org_unit, true);
+}
+
+void SessionCore::on_user(const Frame& frame, CoreOutput& out) {
+    if (!setup_done_ || !org_ || ready() || frame.payload.size() > protocol::max_user_name) {
+        out.bytes += protocol::encode_status(Opcode::user, false);
+        return;
+    }
+    auto result = mailbox_.open_user(*org_, frame.payload);
+    if (auto* error = std::get_if<MailboxError>(&result)) {
+        log_("user refused: " + error->reason);
+        out.bytes += protocol::encode_status(Opcode::user, false);
+        return;
+    }
+    user_ = std::get<UserRef>(std::move(result));
+    if (unique_user_ && !try_hold_user()) {
+        log_("user '" + user_->name + "' refused: unique user already logged in");
+        user_.reset();
+        out.bytes += protocol::encode_status(Opcode::user, false);
+        return;
+    }
+    reset_cursor();
+    out.bytes += protocol::encode_status(Opcode::user, true);
+}
+
+void SessionCore::on_message(const Frame& frame, CoreOutput& out) {
+    if (!ready()) {
+        out.bytes += protocol::encode_status(Opcode::message, false);
+        return;
+    }
+    auto parsed = protocol::parse_send(frame.payload);
+    if (const auto* discard = std::get_if<protocol::SendDiscard>(&parsed)) {
+        log_("message discarded: " + std::string(protocol::describe(*discard)));
+        return;
+    }
+    const auto& request = std::get<protocol::SendRequest>(parsed);
+    // "The timestamp represents the moment in which the server received the message".
+    const auto now = clock_();
+    auto content = protocol::format_push_payload(now, user_->name, request.text);
+    // The push must fit the buffer; truncating would corrupt it, so it is refused.
+    if (content.size() > static_cast<std::size_t>(protocol::max_payload)) {
+        log_("message refused: its push would be " + std::to_string(content.size()) + " bytes");
+        out.bytes += protocol::encode_status(Opcode::message, false);
+        return;
+    }
+    auto result = mailbox_.deliver(*org_, user_->name, request.recipients, now, content);
+    if (const auto* error = std::get_if<MailboxError>(&result)) {
+        log_("message refused: " + error->reason);
+        out.bytes += protocol::encode_status(Opcode::message, false);
+    }
+}
+
+void SessionCore::on_interval(const Frame& frame) {
+    const auto ns = std::get<std::uint64_t>(protocol::parse_u64_body(frame.payload));
+    // Saturate: 2^63 ns is ~292 years, and the chrono type is signed.
+    const auto capped = std::min<std::uint64_t>(ns, std::uint64_t{1} << 62);
+    interval_ = std::max(std::chrono::nanoseconds(static_cast<std::int64_t>(capped)),
+                         settings_.min_interval);
+}
+
+CoreOutput SessionCore::poll_deliveries() {
+    CoreOutput out;
+    if (closed_ || !delivering()) {
+        return out;
+    }
+    auto listing = mailbox_.scan(*user_, scan_memo_);
+    if (!listing) {
+        return out;
+    }
+    for (const auto& message : *listing) {
+        if (message.timestamp <= since_ ||
+            (last_pushed_ && !delivery_order(*last_pushed_, message))) {
+            continue;
+        }
+        last_pushed_ = message;
+        auto content = mailbox_.read(*user_, message);
+        if (!content) {
+            continue; // removed in between (another instance with auto delete)
+        }
+        if (content->size() > static_cast<std::size_t>(protocol::max_payload)) {
+            log_("not pushing " + message.name + ": " + std::to_string(content->size()) +
+                 " bytes exceed the payload limit");
+            continue;
+        }
+        out.bytes += protocol::encode_push(*content);
+        if (auto_delete_) {
+            out.remove_after_write.push_back(Removal{*user_, message});
+        }
+    }
+    return out;
+}
+
+bool SessionCore::try_hold_user() {
+    const auto key = user_->dir.string();
+    if (held_user_ == key) {
+        return true;
+    }
+    release_user();
+    if (!locks_.try_acquire(key)) {
+        return false;
+    }
+    held_user_ = key;
+    return true;
+}
+
+void SessionCore::release_user() {
+    if (held_user_) {
+        locks_.release(*held_user_);
+        held_user_.reset();
+    }
+}
+
+void SessionCore::reset_cursor() {
+    last_pushed_.reset();
+    scan_memo_ = {};
+}
+
+} // namespace xsime::mock

@@ -1,0 +1,116 @@
+// One connection's protocol logic with no I/O: bytes in; bytes, closes and mailbox actions out.
+// The Asio session, the tests and the fuzzers all drive this same core.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mock_server/mailbox.hpp"
+#include "mock_server/user_locks.hpp"
+#include "protocol/stream_decoder.hpp"
+#include "protocol/tf_framing.hpp"
+
+namespace xsime::mock {
+
+// What the I/O layer must do after a call into the core, in this order: write `bytes`,
+// then (once they are on the wire) remove `remove_after_write` (auto delete), then close
+// if `close_reason` is set.
+struct Removal {
+    UserRef user;
+    StoredMessage message;
+};
+
+struct CoreOutput {
+    std::string bytes;
+    std::vector<Removal> remove_after_write;
+    std::optional<std::string> close_reason;
+
+    bool empty() const { return bytes.empty() && remove_after_write.empty() && !close_reason; }
+};
+
+struct CoreSettings {
+    // "default 25 ms" (DESIGN.md; the reference server's WRSLEEP_TM).
+    std::chrono::nanoseconds default_interval = std::chrono::milliseconds(25);
+    // An interval of 0 would make the server spin; shorter requests are raised to this.
+    std::chrono::nanoseconds min_interval = std::chrono::milliseconds(1);
+};
+
+class SessionCore {
+public:
+    using Clock = std::function<std::uint64_t()>; // Unix seconds, for push timestamps
+    using Logger = std::function<void(std::string_view)>;
+
+    SessionCore(Mailbox& mailbox, UserLocks& locks, CoreSettings settings, Clock clock,
+                Logger logger);
+    ~SessionCore();
+    SessionCore(const SessionCore&) = delete;
+    SessionCore& operator=(const SessionCore&) = delete;
+
+    // Bytes received from the client, in any chunking.
+    CoreOutput receive(std::string_view bytes);
+    // Called every interval(): pushes the messages that became due.
+    CoreOutput poll_deliveries();
+    // The connection closed: releases the unique-user hold.
+    void on_close();
+
+    bool in_module() const { return level_ == Level::module; }
+    // True when opcodes 4, 1 and 2 have all succeeded and the session is in the module.
+    bool delivering() const { return in_module() && ready(); }
+    std::chrono::nanoseconds interval() const { return interval_; }
+    // A partial TF message or XSIME frame is buffered: the read deadline applies.
+    bool mid_frame() const;
+    bool closed() const { return closed_; }
+
+private:
+    enum class Level { tf, module };
+
+    void handle_tf(CoreOutput& out);
+    void handle_module(CoreOutput& out);
+    void enter_module(CoreOutput& out);
+    void leave_module(CoreOutput& out);
+    void handle_frame(const protocol::Frame& frame, CoreOutput& out);
+    void on_setup(const protocol::Frame& frame);
+    void on_org_unit(const protocol::Frame& frame, CoreOutput& out);
+    void on_user(const protocol::Frame& frame, CoreOutput& out);
+    void on_message(const protocol::Frame& frame, CoreOutput& out);
+    void on_interval(const protocol::Frame& frame);
+    void close(CoreOutput& out, std::string reason);
+
+    bool ready() const { return setup_done_ && org_ && user_; }
+    bool try_hold_user();
+    void release_user();
+    void reset_cursor();
+
+    Mailbox& mailbox_;
+    UserLocks& locks_;
+    CoreSettings settings_;
+    Clock clock_;
+    Logger log_;
+
+    Level level_ = Level::tf;
+    bool closed_ = false;
+    protocol::TfDecoder tf_;
+    protocol::StreamDecoder frames_{protocol::Direction::to_server};
+
+    // Module configuration, remembered across XSIME_START until the connection closes.
+    bool setup_done_ = false;
+    bool unique_user_ = false;
+    bool auto_delete_ = false;
+    std::uint64_t since_ = 0; // push messages strictly newer than this timestamp
+    std::chrono::nanoseconds interval_;
+    std::optional<OrgUnitRef> org_;
+    std::optional<UserRef> user_;
+    std::optional<std::string> held_user_; // key in locks_ while flag 1 holds the user
+
+    // Delivery cursor: the last message pushed, so each is pushed exactly once even when
+    // several share a second and auto delete is off.
+    std::optional<StoredMessage> last_pushed_;
+    ScanMemo scan_memo_;
+};
+
+} // namespace xsime::mock
