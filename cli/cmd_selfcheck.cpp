@@ -1,12 +1,12 @@
 // `xsime-conform selfcheck`: a short smoke test against the embedded or a given server.
-#include <iostream>
-#include <memory>
-#include <optional>
-
 #include "cli/commands.hpp"
 #include "cli/embedded_server.hpp"
 #include "cli/exit_codes.hpp"
 #include "harness/self_check.hpp"
+
+#include <iostream>
+#include <memory>
+#include <optional>
 
 namespace xsime::cli {
 

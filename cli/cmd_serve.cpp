@@ -1,18 +1,18 @@
 // `xsime-conform serve`: run the reference server until SIGINT or SIGTERM.
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "mock_server/server.hpp"
+
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <csignal>
-#include <functional>
 #include <ctime>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <thread>
 #include <vector>
-
-#include "cli/commands.hpp"
-#include "cli/exit_codes.hpp"
-#include "mock_server/server.hpp"
 
 namespace xsime::cli {
 
@@ -55,8 +55,8 @@ int serve(const ServeOptions& options) {
     try {
         server = std::make_unique<mock::Server>(io, config);
     } catch (const boost::system::system_error& e) {
-        std::cerr << "xsime-conform serve: cannot listen on " << options.host << ':'
-                  << options.port << ": " << e.code().message() << '\n';
+        std::cerr << "xsime-conform serve: cannot listen on " << options.host << ':' << options.port
+                  << ": " << e.code().message() << '\n';
         return exit_harness_fault;
     } catch (const std::exception& e) {
         std::cerr << "xsime-conform serve: " << e.what() << '\n';

@@ -23,7 +23,8 @@ std::filesystem::path make_temp_root() {
 }
 } // namespace
 
-EmbeddedServer::EmbeddedServer(std::function<void(std::string_view)> log) : root_(make_temp_root()) {
+EmbeddedServer::EmbeddedServer(std::function<void(std::string_view)> log)
+    : root_(make_temp_root()) {
     mock::ServerConfig config;
     config.root = root_;
     config.host = "127.0.0.1";

@@ -2,6 +2,8 @@
 // target when no --target is given.
 #pragma once
 
+#include "mock_server/server.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <filesystem>
@@ -9,8 +11,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "mock_server/server.hpp"
 
 namespace xsime::cli {
 

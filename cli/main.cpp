@@ -1,10 +1,10 @@
 // Entry point of xsime-conform: registers the subcommands and maps parse errors to exit codes.
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
-
-#include "cli/commands.hpp"
-#include "cli/exit_codes.hpp"
 
 int main(int argc, char** argv) {
     CLI::App app{"xsime-conform: conformance harness, reference server and fuzzer for the "

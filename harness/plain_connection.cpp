@@ -1,11 +1,11 @@
 // Blocking reads and writes with deadlines, built on Asio's run_for.
 #include "harness/plain_connection.hpp"
 
+#include "protocol/tf_framing.hpp"
+
 #include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
-
-#include "protocol/tf_framing.hpp"
 
 namespace xsime::harness {
 
@@ -34,7 +34,9 @@ TransportError timeout_error(std::string_view what) {
 
 } // namespace
 
-std::string describe(const TransportError& error) { return error.message; }
+std::string describe(const TransportError& error) {
+    return error.message;
+}
 
 PlainConnection::PlainConnection() : socket_(io_) {}
 
@@ -71,10 +73,9 @@ PlainConnection::connect(const std::string& host, std::uint16_t port, Deadline t
     bool timed_out = false;
     ec = connection->run_until(
         [&](boost::system::error_code& out) {
-            asio::async_connect(connection->socket_, endpoints,
-                                [&out](const boost::system::error_code& e, const tcp::endpoint&) {
-                                    out = e;
-                                });
+            asio::async_connect(
+                connection->socket_, endpoints,
+                [&out](const boost::system::error_code& e, const tcp::endpoint&) { out = e; });
         },
         steady::now() + timeout, timed_out);
     if (timed_out) {
@@ -82,8 +83,8 @@ PlainConnection::connect(const std::string& host, std::uint16_t port, Deadline t
     }
     if (ec) {
         auto error = from_error_code(ec);
-        error.message = "cannot connect to " + host + ":" + std::to_string(port) + ": " +
-                        error.message;
+        error.message =
+            "cannot connect to " + host + ":" + std::to_string(port) + ": " + error.message;
         return error;
     }
     connection->socket_.set_option(tcp::no_delay(true), ec);
@@ -108,17 +109,19 @@ std::variant<std::monostate, TransportError> PlainConnection::send(std::string_v
     return std::monostate{};
 }
 
-std::variant<std::monostate, TransportError> PlainConnection::read_more(steady::time_point deadline) {
+std::variant<std::monostate, TransportError>
+PlainConnection::read_more(steady::time_point deadline) {
     std::array<char, 4096> chunk;
     std::size_t got = 0;
     bool timed_out = false;
     auto ec = run_until(
         [&](boost::system::error_code& out) {
-            socket_.async_read_some(asio::buffer(chunk),
-                                    [&out, &got](const boost::system::error_code& e, std::size_t n) {
-                                        got = n;
-                                        out = e;
-                                    });
+            socket_.async_read_some(
+                asio::buffer(chunk),
+                [&out, &got](const boost::system::error_code& e, std::size_t n) {
+                    got = n;
+                    out = e;
+                });
         },
         deadline, timed_out);
     received_.append(std::string_view(chunk.data(), got));

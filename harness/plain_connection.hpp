@@ -2,6 +2,9 @@
 // the plain transport (TF framing without handshake or cipher).
 #pragma once
 
+#include "protocol/byte_queue.hpp"
+#include "protocol/stream_decoder.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
@@ -10,9 +13,6 @@
 #include <string>
 #include <string_view>
 #include <variant>
-
-#include "protocol/byte_queue.hpp"
-#include "protocol/stream_decoder.hpp"
 
 namespace xsime::harness {
 
@@ -49,7 +49,8 @@ public:
 private:
     PlainConnection();
     // Reads at least one more byte into received_.
-    std::variant<std::monostate, TransportError> read_more(std::chrono::steady_clock::time_point deadline);
+    std::variant<std::monostate, TransportError>
+    read_more(std::chrono::steady_clock::time_point deadline);
     template <typename Op>
     boost::system::error_code run_until(Op&& start, std::chrono::steady_clock::time_point deadline,
                                         bool& timed_out);

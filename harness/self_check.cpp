@@ -1,16 +1,16 @@
 // The self-check exchange: enter the module, log two users in, deliver one message, exit.
 #include "harness/self_check.hpp"
 
+#include "harness/plain_connection.hpp"
+#include "protocol/messages.hpp"
+#include "protocol/opcode.hpp"
+#include "protocol/tf_framing.hpp"
+
 #include <chrono>
 #include <ctime>
 #include <memory>
 #include <random>
 #include <vector>
-
-#include "harness/plain_connection.hpp"
-#include "protocol/messages.hpp"
-#include "protocol/opcode.hpp"
-#include "protocol/tf_framing.hpp"
 
 namespace xsime::harness {
 
@@ -39,8 +39,8 @@ private:
     SelfCheckResult result_;
 };
 
-std::string describe_frame(const std::variant<protocol::Frame, protocol::ProtocolError,
-                                              TransportError>& got) {
+std::string
+describe_frame(const std::variant<protocol::Frame, protocol::ProtocolError, TransportError>& got) {
     if (const auto* frame = std::get_if<protocol::Frame>(&got)) {
         return "got " + protocol::describe_opcode(frame->header.opcode) + " sz " +
                std::to_string(frame->header.sz);

@@ -19,7 +19,9 @@ namespace {
 constexpr std::size_t max_queued_bytes = 256 * 1024;
 constexpr std::size_t read_chunk = 4096;
 
-std::uint64_t unix_seconds() { return static_cast<std::uint64_t>(std::time(nullptr)); }
+std::uint64_t unix_seconds() {
+    return static_cast<std::uint64_t>(std::time(nullptr));
+}
 } // namespace
 
 Connection::Connection(asio::ip::tcp::socket socket, std::shared_ptr<ConnectionContext> context,
@@ -31,7 +33,9 @@ Connection::Connection(asio::ip::tcp::socket socket, std::shared_ptr<ConnectionC
             [this](std::string_view line) { log(line); }),
       read_buffer_(read_chunk) {}
 
-Connection::~Connection() { context_->on_finished(id_); }
+Connection::~Connection() {
+    context_->on_finished(id_);
+}
 
 void Connection::log(std::string_view line) {
     context_->log("session " + std::to_string(id_) + ": " + std::string(line));
@@ -39,10 +43,12 @@ void Connection::log(std::string_view line) {
 
 void Connection::start() {
     auto self = shared_from_this();
-    asio::co_spawn(socket_.get_executor(), [self] { return self->read_loop(); }, asio::detached);
-    asio::co_spawn(socket_.get_executor(), [self] { return self->delivery_loop(); },
-                   asio::detached);
-    asio::co_spawn(socket_.get_executor(), [self] { return self->watchdog(); }, asio::detached);
+    asio::co_spawn(
+        socket_.get_executor(), [self] { return self->read_loop(); }, asio::detached);
+    asio::co_spawn(
+        socket_.get_executor(), [self] { return self->delivery_loop(); }, asio::detached);
+    asio::co_spawn(
+        socket_.get_executor(), [self] { return self->watchdog(); }, asio::detached);
 }
 
 void Connection::stop(std::string reason) {
@@ -116,8 +122,8 @@ asio::awaitable<void> Connection::delivery_loop() {
 
 asio::awaitable<void> Connection::watchdog() {
     const auto shortest = std::min(context_->read_timeout, context_->write_timeout);
-    const auto tick = std::clamp<std::chrono::milliseconds>(shortest / 4, std::chrono::milliseconds(5),
-                                                            std::chrono::milliseconds(1000));
+    const auto tick = std::clamp<std::chrono::milliseconds>(
+        shortest / 4, std::chrono::milliseconds(5), std::chrono::milliseconds(1000));
     while (!closing_) {
         watchdog_timer_.expires_after(tick);
         co_await watchdog_timer_.async_wait(use_tuple);

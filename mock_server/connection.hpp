@@ -2,6 +2,8 @@
 // the deadlines, all on the connection's strand, around a SessionCore.
 #pragma once
 
+#include "mock_server/session_core.hpp"
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -14,8 +16,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "mock_server/session_core.hpp"
 
 namespace xsime::mock {
 

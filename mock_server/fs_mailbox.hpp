@@ -1,10 +1,10 @@
 // The reference server's mailbox on a real directory: <root>/<org unit>/<user>/messages/.
 #pragma once
 
+#include "mock_server/mailbox.hpp"
+
 #include <atomic>
 #include <filesystem>
-
-#include "mock_server/mailbox.hpp"
 
 namespace xsime::mock {
 
@@ -19,11 +19,9 @@ public:
     std::variant<OrgUnitRef, MailboxError> open_org_unit(std::string_view path) override;
     std::variant<UserRef, MailboxError> open_user(const OrgUnitRef& org,
                                                   std::string_view name) override;
-    std::variant<DeliveryReport, MailboxError> deliver(const OrgUnitRef& org,
-                                                       std::string_view sender,
-                                                       std::span<const std::string> recipients,
-                                                       std::uint64_t timestamp,
-                                                       std::string_view content) override;
+    std::variant<DeliveryReport, MailboxError>
+    deliver(const OrgUnitRef& org, std::string_view sender, std::span<const std::string> recipients,
+            std::uint64_t timestamp, std::string_view content) override;
     std::optional<std::vector<StoredMessage>> scan(const UserRef& user, ScanMemo& memo) override;
     std::optional<std::string> read(const UserRef& user, const StoredMessage& message) override;
     void remove(const UserRef& user, const StoredMessage& message) override;

@@ -1,6 +1,9 @@
 // Accept loop, session registry and shutdown of the reference server.
 #include "mock_server/server.hpp"
 
+#include "mock_server/connection.hpp"
+#include "mock_server/fs_mailbox.hpp"
+
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -10,9 +13,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <mutex>
 #include <unordered_map>
-
-#include "mock_server/connection.hpp"
-#include "mock_server/fs_mailbox.hpp"
 
 namespace xsime::mock {
 
@@ -28,8 +28,8 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
         context->read_timeout = config.read_timeout;
         context->write_timeout = config.write_timeout;
         // Serialised here so the user's sink never sees two lines interleaved.
-        context->log = [sink = config.log, mutex = std::make_shared<std::mutex>()](
-                           std::string_view line) {
+        context->log = [sink = config.log,
+                        mutex = std::make_shared<std::mutex>()](std::string_view line) {
             if (sink) {
                 std::lock_guard lock(*mutex);
                 sink(line);
@@ -53,8 +53,8 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
 
     asio::awaitable<void> accept_loop() {
         while (acceptor.is_open()) {
-            auto [ec, socket] = co_await acceptor.async_accept(
-                asio::make_strand(io), asio::as_tuple(asio::use_awaitable));
+            auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io),
+                                                               asio::as_tuple(asio::use_awaitable));
             if (ec) {
                 if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
                     break;
@@ -124,7 +124,9 @@ Server::~Server() {
     state_->stop();
 }
 
-tcp::endpoint Server::local_endpoint() const { return state_->acceptor.local_endpoint(); }
+tcp::endpoint Server::local_endpoint() const {
+    return state_->acceptor.local_endpoint();
+}
 
 void Server::start() {
     asio::co_spawn(
@@ -132,8 +134,12 @@ void Server::start() {
         asio::detached);
 }
 
-void Server::stop() { state_->stop(); }
+void Server::stop() {
+    state_->stop();
+}
 
-std::size_t Server::session_count() const { return state_->active.load(); }
+std::size_t Server::session_count() const {
+    return state_->active.load();
+}
 
 } // namespace xsime::mock

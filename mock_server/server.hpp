@@ -1,6 +1,8 @@
 // The reference server: an Asio acceptor that runs one SessionCore per connection.
 #pragma once
 
+#include "mock_server/session_core.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
@@ -11,8 +13,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include "mock_server/session_core.hpp"
 
 namespace xsime::mock {
 

@@ -1,9 +1,9 @@
 // The XSIME rules of the reference server: TF command level, module opcodes, delivery.
 #include "mock_server/session_core.hpp"
 
-#include <algorithm>
-
 #include "protocol/messages.hpp"
+
+#include <algorithm>
 
 namespace xsime::mock {
 
@@ -15,7 +15,9 @@ SessionCore::SessionCore(Mailbox& mailbox, UserLocks& locks, CoreSettings settin
     : mailbox_(mailbox), locks_(locks), settings_(settings), clock_(std::move(clock)),
       log_(std::move(logger)), interval_(settings.default_interval) {}
 
-SessionCore::~SessionCore() { release_user(); }
+SessionCore::~SessionCore() {
+    release_user();
+}
 
 bool SessionCore::mid_frame() const {
     return level_ == Level::tf ? tf_.mid_frame() : frames_.mid_frame();

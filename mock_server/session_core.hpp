@@ -2,6 +2,11 @@
 // The Asio session, the tests and the fuzzers all drive this same core.
 #pragma once
 
+#include "mock_server/mailbox.hpp"
+#include "mock_server/user_locks.hpp"
+#include "protocol/stream_decoder.hpp"
+#include "protocol/tf_framing.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -9,11 +14,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "mock_server/mailbox.hpp"
-#include "mock_server/user_locks.hpp"
-#include "protocol/stream_decoder.hpp"
-#include "protocol/tf_framing.hpp"
 
 namespace xsime::mock {
 

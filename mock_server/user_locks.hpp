@@ -1,4 +1,5 @@
-// Unique-user registry: while a session that set flag 1 holds a user, another such session is refused.
+// Unique-user registry: while a session that set flag 1 holds a user, another such session is
+// refused.
 #pragma once
 
 #include <mutex>

@@ -1,10 +1,10 @@
 // Payload grammar of the XSIME opcodes: setup, paths, messages, pushes, interval.
 #include "protocol/messages.hpp"
 
-#include <charconv>
-
 #include "protocol/byte_order.hpp"
 #include "protocol/header.hpp"
+
+#include <charconv>
 
 namespace xsime::protocol {
 namespace {
@@ -29,9 +29,13 @@ std::string encode_setup(std::int32_t flags, std::uint64_t timestamp) {
     return header_then(Opcode::setup, flags, body);
 }
 
-std::string encode_org_unit(std::string_view path) { return with_payload(Opcode::org_unit, path); }
+std::string encode_org_unit(std::string_view path) {
+    return with_payload(Opcode::org_unit, path);
+}
 
-std::string encode_user(std::string_view path) { return with_payload(Opcode::user, path); }
+std::string encode_user(std::string_view path) {
+    return with_payload(Opcode::user, path);
+}
 
 std::string encode_interval(std::uint64_t nanoseconds) {
     std::string body;
@@ -39,7 +43,9 @@ std::string encode_interval(std::uint64_t nanoseconds) {
     return header_then(Opcode::interval, static_cast<std::int32_t>(u64_body_size), body);
 }
 
-std::string encode_exit() { return encode_header(Header{raw(Opcode::exit), 0}); }
+std::string encode_exit() {
+    return encode_header(Header{raw(Opcode::exit), 0});
+}
 
 std::string format_send_payload(std::span<const std::string> recipients, std::string_view text) {
     std::string payload;
@@ -60,7 +66,9 @@ std::string encode_status(Opcode opcode, bool ok) {
     return encode_header(Header{raw(opcode), ok ? status_ok : status_failed});
 }
 
-std::string encode_exit_echo() { return encode_header(Header{raw(Opcode::exit), status_ok}); }
+std::string encode_exit_echo() {
+    return encode_header(Header{raw(Opcode::exit), status_ok});
+}
 
 std::string encode_push(std::string_view push_payload) {
     return with_payload(Opcode::message, push_payload);
@@ -133,8 +141,8 @@ std::variant<Push, ParseError> parse_push(std::string_view payload) {
     }
     const auto digits = payload.substr(0, first);
     Push push;
-    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(),
-                                           push.timestamp);
+    const auto [end, ec] =
+        std::from_chars(digits.data(), digits.data() + digits.size(), push.timestamp);
     if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size()) {
         return ParseError{"push timestamp '" + std::string(digits) +
                           "' is not a decimal number of seconds"};

@@ -1,14 +1,14 @@
 // Builders and parsers for every XSIME payload, in both directions.
 #pragma once
 
+#include "protocol/opcode.hpp"
+
 #include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
-
-#include "protocol/opcode.hpp"
 
 namespace xsime::protocol {
 

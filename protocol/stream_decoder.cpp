@@ -17,13 +17,15 @@ ProtocolError make_error(ErrorKind kind, Header header, bool fatal, std::string 
     return ProtocolError{kind, header, fatal, std::move(reason)};
 }
 
-std::string sz_text(Header header) { return "sz " + std::to_string(header.sz); }
+std::string sz_text(Header header) {
+    return "sz " + std::to_string(header.sz);
+}
 
 BodyRule sized_payload(Header header) {
     if (header.sz < 0) {
         return {0, make_error(ErrorKind::negative_size, header, true,
-                              describe_opcode(header.opcode) + " has negative " +
-                                  sz_text(header) + " where a payload length is expected")};
+                              describe_opcode(header.opcode) + " has negative " + sz_text(header) +
+                                  " where a payload length is expected")};
     }
     if (header.sz > max_payload) {
         return {0, make_error(ErrorKind::oversized_payload, header, true,
@@ -47,9 +49,9 @@ BodyRule unknown(Header header, Direction direction) {
     // With a sane `sz` the payload can be skipped and the stream stays in sync.
     auto skip = sized_payload(header);
     if (skip.error) {
-        return {0, make_error(ErrorKind::unknown_opcode, header, true,
-                              what + " with unusable " + sz_text(header) +
-                                  ": cannot resynchronise")};
+        return {0,
+                make_error(ErrorKind::unknown_opcode, header, true,
+                           what + " with unusable " + sz_text(header) + ": cannot resynchronise")};
     }
     return {skip.length, make_error(ErrorKind::unknown_opcode, header, false,
                                     what + "; its " + std::to_string(skip.length) +

@@ -1,5 +1,9 @@
-// Incremental decoder of XSIME frames: bytes in arbitrary chunks, whole frames or precise errors out.
+// Incremental decoder of XSIME frames: bytes in arbitrary chunks, whole frames or precise errors
+// out.
 #pragma once
+
+#include "protocol/byte_queue.hpp"
+#include "protocol/header.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -7,9 +11,6 @@
 #include <string>
 #include <string_view>
 #include <variant>
-
-#include "protocol/byte_queue.hpp"
-#include "protocol/header.hpp"
 
 namespace xsime::protocol {
 

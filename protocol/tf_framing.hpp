@@ -1,15 +1,15 @@
 // TF PROTOCOL command framing: a 4-byte big-endian length, then that many bytes.
 #pragma once
 
+#include "protocol/byte_queue.hpp"
+#include "protocol/stream_decoder.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
-
-#include "protocol/byte_queue.hpp"
-#include "protocol/stream_decoder.hpp"
 
 namespace xsime::protocol {
 
