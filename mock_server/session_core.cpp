@@ -249,12 +249,16 @@ CoreOutput SessionCore::poll_deliveries() {
     if (!listing) {
         return out;
     }
+    std::unordered_set<std::string> still_there;
+    still_there.reserve(listing->size());
     for (const auto& message : *listing) {
-        if (message.timestamp <= since_ ||
-            (last_pushed_ && !delivery_order(*last_pushed_, message))) {
+        if (message.timestamp <= since_) {
             continue;
         }
-        last_pushed_ = message;
+        still_there.insert(message.name);
+        if (!pushed_.insert(message.name).second) {
+            continue;
+        }
         auto content = mailbox_.read(*user_, message);
         if (!content) {
             continue; // removed in between (another instance with auto delete)
@@ -269,6 +273,8 @@ CoreOutput SessionCore::poll_deliveries() {
             out.remove_after_write.push_back(Removal{*user_, message});
         }
     }
+    // Forget names that left the folder, so the set stays as small as the folder.
+    std::erase_if(pushed_, [&](const std::string& name) { return !still_there.contains(name); });
     return out;
 }
 
@@ -293,7 +299,7 @@ void SessionCore::release_user() {
 }
 
 void SessionCore::reset_cursor() {
-    last_pushed_.reset();
+    pushed_.clear();
     scan_memo_ = {};
 }
 

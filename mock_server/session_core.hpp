@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 namespace xsime::mock {
@@ -107,9 +108,10 @@ private:
     std::optional<UserRef> user_;
     std::optional<std::string> held_user_; // key in locks_ while flag 1 holds the user
 
-    // Delivery cursor: the last message pushed, so each is pushed exactly once even when
-    // several share a second and auto delete is off.
-    std::optional<StoredMessage> last_pushed_;
+    // Names already pushed by this session and still in the folder. A set, not a
+    // "last name" cursor: with several sending threads a message can appear after one
+    // that was numbered later, and a cursor would skip it for good.
+    std::unordered_set<std::string> pushed_;
     ScanMemo scan_memo_;
 };
 

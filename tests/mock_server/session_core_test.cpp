@@ -251,6 +251,19 @@ TEST_F(SessionCoreTest, BurstInOneSecondIsDeliveredOnceInOrder) {
     }
 }
 
+TEST_F(SessionCoreTest, MessageThatAppearsLateWithALowerNameIsStillPushed) {
+    // Two senders on two threads: the one numbered first may link its file last.
+    auto& bob = logged_in("bob");
+    const auto box = root_ / "ime" / "bob" / "messages";
+    std::ofstream(box / "1700000001-00000000000000000002") << "1700000001:alice:second";
+    ASSERT_EQ(poll(bob).size(), 1u);
+    std::ofstream(box / "1700000001-00000000000000000001") << "1700000001:carol:first";
+    const auto late = poll(bob);
+    ASSERT_EQ(late.size(), 1u);
+    EXPECT_EQ(late[0].text, "first");
+    EXPECT_TRUE(poll(bob).empty());
+}
+
 TEST_F(SessionCoreTest, AutoDeleteRemovesAfterWrite) {
     auto& alice = logged_in("alice");
     auto& bob = logged_in("bob", protocol::flag_auto_delete);
