@@ -1,0 +1,203 @@
+// Unit tests of TF command framing: layout, incremental decoding, limits, hand-over to XSIME.
+#include "protocol/messages.hpp"
+#include "protocol/stream_decoder.hpp"
+#include "protocol/tf_framing.hpp"
+
+#include <gtest/gtest.h>
+#include <string>
+#include <vector>
+
+namespace xsime::protocol {
+namespace {
+
+using namespace std::string_literals;
+
+std::string describe_result(const TfDecodeResult& result) {
+    if (const auto* body = std::get_if<std::string>(&result)) {
+        return "message " + *body;
+    }
+    if (const auto* error = std::get_if<TfError>(&result)) {
+        return "error " + error->reason;
+    }
+    return "need " + std::to_string(std::get<NeedMore>(result).missing);
+}
+
+std::string message_of(const TfDecodeResult& result) {
+    if (const auto* body = std::get_if<std::string>(&result)) {
+        return *body;
+    }
+    ADD_FAILURE() << "expected a message, got " << describe_result(result);
+    return {};
+}
+
+std::string error_of(const TfDecodeResult& result) {
+    if (const auto* error = std::get_if<TfError>(&result)) {
+        return error->reason;
+    }
+    ADD_FAILURE() << "expected an error, got " << describe_result(result);
+    return {};
+}
+
+// Feeds `stream` cut at the given offsets and records every message or error, stopping at
+// the first error (they are sticky), then the pending NeedMore.
+std::vector<std::string> decode_split(std::string_view stream,
+                                      const std::vector<std::size_t>& cuts) {
+    TfDecoder decoder;
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    auto ends = cuts;
+    ends.push_back(stream.size());
+    for (const auto end : ends) {
+        decoder.feed(stream.substr(start, end - start));
+        start = end;
+        for (;;) {
+            auto result = decoder.next();
+            if (std::holds_alternative<NeedMore>(result)) {
+                break;
+            }
+            out.push_back(describe_result(result));
+            if (std::holds_alternative<TfError>(result)) {
+                return out;
+            }
+        }
+    }
+    out.push_back("end " + describe_result(decoder.next()));
+    return out;
+}
+
+TEST(TfEncode, LengthPrefixIsFourBigEndianBytes) {
+    EXPECT_EQ(encode_tf_message("OK"), "\x00\x00\x00\x02OK"s);
+    EXPECT_EQ(encode_tf_message(""), "\x00\x00\x00\x00"s);
+    EXPECT_EQ(encode_tf_message(tf_xsime_start), "\x00\x00\x00\x0bXSIME_START"s);
+    const std::string body(0x0102, 'b');
+    EXPECT_EQ(encode_tf_message(body), "\x00\x00\x01\x02"s + body);
+}
+
+TEST(TfDecode, OneMessage) {
+    const auto step = decode_tf_message(encode_tf_message("OK") + "tail");
+    EXPECT_EQ(message_of(step.result), "OK");
+    EXPECT_EQ(step.consumed, 6u);
+}
+
+TEST(TfDecode, EmptyBody) {
+    TfDecoder decoder;
+    decoder.feed(encode_tf_message("") + encode_tf_message("END"));
+    EXPECT_EQ(message_of(decoder.next()), "");
+    EXPECT_EQ(message_of(decoder.next()), "END");
+    EXPECT_EQ(std::get<NeedMore>(decoder.next()).missing, tf_length_size);
+    EXPECT_FALSE(decoder.mid_frame());
+}
+
+TEST(TfDecode, NeedMoreCountsMissingBytes) {
+    EXPECT_EQ(std::get<NeedMore>(decode_tf_message("").result).missing, 4u);
+    EXPECT_EQ(std::get<NeedMore>(decode_tf_message("\x00\x00"s).result).missing, 2u);
+    const auto step = decode_tf_message("\x00\x00\x00\x05OK"s);
+    EXPECT_EQ(std::get<NeedMore>(step.result).missing, 3u);
+    EXPECT_EQ(step.consumed, 0u);
+}
+
+TEST(TfDecode, BodyKeepsAnyBytes) {
+    const std::string body = "FAILED \0\xff:x"s;
+    EXPECT_EQ(message_of(decode_tf_message(encode_tf_message(body)).result), body);
+}
+
+TEST(TfDecode, SeveralMessagesInOneFeed) {
+    TfDecoder decoder;
+    decoder.feed(encode_tf_message("OK") +
+                 encode_tf_message("FAILED 1: Thread allocation failed.") +
+                 encode_tf_message(tf_unknown));
+    EXPECT_EQ(message_of(decoder.next()), "OK");
+    EXPECT_EQ(message_of(decoder.next()), "FAILED 1: Thread allocation failed.");
+    EXPECT_EQ(message_of(decoder.next()), "UNKNOWN");
+    EXPECT_TRUE(std::holds_alternative<NeedMore>(decoder.next()));
+}
+
+TEST(TfDecode, EverySplitPointYieldsTheSameMessages) {
+    const std::string stream = encode_tf_message("XSIME_START") + encode_tf_message("") +
+                               encode_tf_message("OK") + encode_tf_message(std::string(300, 'z'));
+    const auto expected = decode_split(stream, {});
+    ASSERT_EQ(expected.size(), 5u);
+    EXPECT_EQ(expected[0], "message XSIME_START");
+    EXPECT_EQ(expected[1], "message ");
+    EXPECT_EQ(expected[4], "end need 4");
+    for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
+        ASSERT_EQ(decode_split(stream, {cut}), expected) << cut;
+    }
+    std::vector<std::size_t> every;
+    for (std::size_t i = 1; i < stream.size(); ++i) {
+        every.push_back(i);
+    }
+    EXPECT_EQ(decode_split(stream, every), expected);
+}
+
+TEST(TfDecode, MidFrameWhilePartial) {
+    TfDecoder decoder;
+    EXPECT_FALSE(decoder.mid_frame());
+    decoder.feed("\x00\x00"s);
+    EXPECT_TRUE(std::holds_alternative<NeedMore>(decoder.next()));
+    EXPECT_TRUE(decoder.mid_frame());
+    decoder.feed("\x00\x02O"s);
+    EXPECT_TRUE(std::holds_alternative<NeedMore>(decoder.next()));
+    EXPECT_TRUE(decoder.mid_frame());
+    decoder.feed("K");
+    EXPECT_EQ(message_of(decoder.next()), "OK");
+    EXPECT_FALSE(decoder.mid_frame());
+}
+
+TEST(TfDecode, NegativeLengthIsAStickyError) {
+    TfDecoder decoder;
+    decoder.feed("\xff\xff\xff\xff"s + encode_tf_message("OK"));
+    const auto reason = error_of(decoder.next());
+    EXPECT_NE(reason.find("-1"), std::string::npos) << reason;
+    EXPECT_NE(reason.find("negative"), std::string::npos) << reason;
+    decoder.feed(encode_tf_message("OK"));
+    EXPECT_EQ(error_of(decoder.next()), reason);
+    EXPECT_EQ(error_of(decoder.next()), reason);
+}
+
+TEST(TfDecode, OverLimitLengthIsAStickyError) {
+    // At the limit is fine; one byte over is not, and is reported before the body arrives.
+    TfDecoder small(10);
+    small.feed(encode_tf_message(std::string(10, 'a')));
+    EXPECT_EQ(message_of(small.next()), std::string(10, 'a'));
+    small.feed("\x00\x00\x00\x0b"s);
+    const auto reason = error_of(small.next());
+    EXPECT_NE(reason.find("11"), std::string::npos) << reason;
+    EXPECT_NE(reason.find("10-byte limit"), std::string::npos) << reason;
+    small.feed(encode_tf_message("OK"));
+    EXPECT_EQ(error_of(small.next()), reason);
+
+    const auto step = decode_tf_message("\x00\x01\x00\x01"s);
+    EXPECT_EQ(step.consumed, tf_length_size);
+    EXPECT_NE(error_of(step.result).find("65537"), std::string::npos);
+    EXPECT_TRUE(std::holds_alternative<NeedMore>(decode_tf_message("\x00\x01\x00\x00"s).result));
+}
+
+TEST(TfDecode, TakeBufferedLeavesXsimeBytesForTheFrameDecoder) {
+    // A client that sends XSIME frames right behind its XSIME_START, in one write.
+    const std::vector<std::string> to{"bob"};
+    const std::string xsime =
+        encode_setup(flag_auto_delete, 0) + encode_org_unit("/ime") + encode_send(to, "hi");
+    TfDecoder tf;
+    tf.feed(encode_tf_message(tf_xsime_start) + xsime);
+    EXPECT_EQ(message_of(tf.next()), tf_xsime_start);
+    EXPECT_TRUE(tf.mid_frame());
+    const auto rest = tf.take_buffered();
+    EXPECT_EQ(rest, xsime);
+    EXPECT_FALSE(tf.mid_frame());
+    EXPECT_TRUE(std::holds_alternative<NeedMore>(tf.next()));
+
+    StreamDecoder frames(Direction::to_server);
+    frames.feed(rest);
+    for (const std::uint8_t op :
+         {raw(Opcode::setup), raw(Opcode::org_unit), raw(Opcode::message)}) {
+        const auto result = frames.next();
+        ASSERT_TRUE(std::holds_alternative<Frame>(result));
+        EXPECT_EQ(std::get<Frame>(result).header.opcode, op);
+    }
+    EXPECT_TRUE(std::holds_alternative<NeedMore>(frames.next()));
+    EXPECT_FALSE(frames.mid_frame());
+}
+
+} // namespace
+} // namespace xsime::protocol
