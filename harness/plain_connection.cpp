@@ -34,10 +34,6 @@ TransportError timeout_error(std::string_view what) {
 
 } // namespace
 
-std::string describe(const TransportError& error) {
-    return error.message;
-}
-
 PlainConnection::PlainConnection() : socket_(io_) {}
 
 template <typename Op>
@@ -152,15 +148,6 @@ std::variant<std::string, TransportError> PlainConnection::receive_tf(Deadline t
     }
 }
 
-std::variant<std::string, TransportError> PlainConnection::command(std::string_view text,
-                                                                   Deadline timeout) {
-    auto sent = send(protocol::encode_tf_message(text), timeout);
-    if (auto* error = std::get_if<TransportError>(&sent)) {
-        return *error;
-    }
-    return receive_tf(timeout);
-}
-
 std::variant<protocol::Frame, protocol::ProtocolError, TransportError>
 PlainConnection::receive_frame(Deadline timeout) {
     const auto deadline = steady::now() + timeout;
@@ -194,6 +181,20 @@ void PlainConnection::close() {
     boost::system::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
+}
+
+std::variant<std::unique_ptr<Connection>, TransportError>
+PlainTransport::connect(Deadline timeout) {
+    auto result = PlainConnection::connect(host_, port_, timeout);
+    if (auto* error = std::get_if<TransportError>(&result)) {
+        return *error;
+    }
+    return std::unique_ptr<Connection>(
+        std::move(std::get<std::unique_ptr<PlainConnection>>(result)));
+}
+
+std::string PlainTransport::describe() const {
+    return "plain " + host_ + ":" + std::to_string(port_);
 }
 
 } // namespace xsime::harness

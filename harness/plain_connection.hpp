@@ -2,8 +2,8 @@
 // the plain transport (TF framing without handshake or cipher).
 #pragma once
 
+#include "harness/transport.hpp"
 #include "protocol/byte_queue.hpp"
-#include "protocol/stream_decoder.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -16,35 +16,26 @@
 
 namespace xsime::harness {
 
-struct TransportError {
-    enum class Kind { timeout, closed, reset, refused, other };
-    Kind kind = Kind::other;
-    std::string message;
-};
-
-using Deadline = std::chrono::milliseconds;
-
-class PlainConnection {
+class PlainConnection final : public Connection {
 public:
     // Connects within `timeout`; the host is an IP address or a name.
     static std::variant<std::unique_ptr<PlainConnection>, TransportError>
     connect(const std::string& host, std::uint16_t port, Deadline timeout);
 
     // Writes every byte or fails.
-    std::variant<std::monostate, TransportError> send(std::string_view bytes, Deadline timeout);
-    // A TF command and its reply body.
-    std::variant<std::string, TransportError> command(std::string_view text, Deadline timeout);
+    std::variant<std::monostate, TransportError> send(std::string_view bytes,
+                                                      Deadline timeout) override;
     // The next length-prefixed TF message body.
-    std::variant<std::string, TransportError> receive_tf(Deadline timeout);
+    std::variant<std::string, TransportError> receive_tf(Deadline timeout) override;
     // The next XSIME frame as a server sends it; a protocol error is returned as a value.
     std::variant<protocol::Frame, protocol::ProtocolError, TransportError>
-    receive_frame(Deadline timeout);
+    receive_frame(Deadline timeout) override;
     // True when the peer closes (EOF or reset) within `timeout` with no further bytes;
     // bytes that arrive instead are kept for the next receive and make it false.
-    bool wait_closed(Deadline timeout);
-    void close();
+    bool wait_closed(Deadline timeout) override;
+    void close() override;
 
-    std::size_t buffered() const { return received_.size(); }
+    std::size_t buffered() const override { return received_.size(); }
 
 private:
     PlainConnection();
@@ -60,6 +51,16 @@ private:
     protocol::ByteQueue received_;
 };
 
-std::string describe(const TransportError& error);
+// The plain transport: TCP to HOST:PORT, no handshake, no cipher.
+class PlainTransport final : public Transport {
+public:
+    PlainTransport(std::string host, std::uint16_t port) : host_(std::move(host)), port_(port) {}
+    std::variant<std::unique_ptr<Connection>, TransportError> connect(Deadline timeout) override;
+    std::string describe() const override;
+
+private:
+    std::string host_;
+    std::uint16_t port_;
+};
 
 } // namespace xsime::harness

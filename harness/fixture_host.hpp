@@ -1,0 +1,31 @@
+// The fixture interface: how a scenario's mailbox is prepared on the target and checked.
+// A local directory (the target's --root on this machine) implements it now; remote
+// preparation through TF commands will.
+#pragma once
+
+#include "harness/scenario.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace xsime::harness {
+
+class FixtureHost {
+public:
+    virtual ~FixtureHost() = default;
+    // Creates the org unit `org` (a fresh name per scenario run) with the users,
+    // blacklists, messages, folders and links `fixture` asks for. An error says which
+    // path failed and why.
+    virtual std::optional<std::string> prepare(const std::string& org, const Fixture& fixture) = 0;
+    // Removes the org unit and everything in it; never fails loudly.
+    virtual void cleanup(const std::string& org) = 0;
+    // The contents of the message files in `user`'s messages/ (regular files whose names
+    // do not start with '.'), sorted; std::nullopt when this host cannot observe them
+    // (a remote target), which makes mailbox checks "skipped", never "passed".
+    virtual std::optional<std::vector<std::string>> messages(const std::string& org,
+                                                             const std::string& user) = 0;
+    virtual std::string describe() const = 0;
+};
+
+} // namespace xsime::harness

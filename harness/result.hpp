@@ -1,0 +1,78 @@
+// The result model: what a run did, case by case; reporters read only this.
+#pragma once
+
+#include "harness/scenario.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace xsime::harness {
+
+// One byte exchange or event, for the transcript of a case.
+struct TranscriptEntry {
+    std::chrono::microseconds offset{0}; // since the case started
+    std::string session;
+    enum class Kind { sent, received, closed, note } kind = Kind::note;
+    std::string bytes;   // raw bytes sent or received (empty for closed/note)
+    std::string decoded; // human reading: "setup (0x04) sz 2 ts 0", "push 1700000000:alice:hi"
+};
+
+enum class Verdict {
+    pass,
+    fail,    // the target did something the scenario does not allow
+    error,   // the harness could not run the case (fixture, unreachable target, bad step)
+    skipped, // gated: level not selected, or a check the transport cannot observe
+};
+
+// How the case relates to the known-failure baseline (--expect-failures).
+enum class Baseline {
+    none,           // not listed
+    expected_fail,  // listed and failed: does not fail the run
+    unexpected_pass // listed but passed: fails the run, so the baseline gets updated
+};
+
+struct CaseResult {
+    // From the scenario.
+    std::string id;
+    std::string name;
+    std::string area;
+    Level level = Level::must;
+    std::vector<std::string> clauses;
+    std::string requirement;
+    std::vector<std::string> keywords;
+    std::string file;
+
+    Verdict verdict = Verdict::pass;
+    std::string message;                    // one line: what went wrong (empty on pass)
+    std::string expected;                   // for failures: what the step wanted
+    std::string actual;                     // ... and what it got
+    std::optional<std::size_t> failed_step; // index into the scenario's steps
+    std::string failed_step_pointer;        // JSON pointer of that step, e.g. "/steps/4"
+    std::string skip_reason;
+
+    std::chrono::microseconds duration{0};
+    std::vector<TranscriptEntry> transcript; // kept for failures and errors
+    std::uint32_t attempts = 1;              // > 1 with --rerun-failures
+    bool flaky = false;                      // failed, then passed on a rerun
+    std::uint32_t repetition = 0;            // 0-based, with --repeat
+    Baseline baseline = Baseline::none;
+};
+
+struct RunResult {
+    std::string tool_version;
+    std::string target; // "embedded", or HOST:PORT
+    std::chrono::system_clock::time_point started;
+    std::chrono::microseconds duration{0};
+    // The settings the run used (filters, levels, shard, jobs...), as shown in reports.
+    std::map<std::string, std::string> settings;
+    std::vector<CaseResult> cases;
+    bool timed_out = false; // the whole-run deadline (--timeout) cut it short
+};
+
+std::string_view to_string(Verdict verdict);
+
+} // namespace xsime::harness

@@ -1,0 +1,58 @@
+// The transport interface: how the runner reaches a target. `plain` (TF framing, no
+// handshake) implements it now; `tf` (handshake and session cipher) will.
+#pragma once
+
+#include "protocol/stream_decoder.hpp"
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace xsime::harness {
+
+struct TransportError {
+    enum class Kind { timeout, closed, reset, refused, handshake, other };
+    Kind kind = Kind::other;
+    std::string message;
+};
+
+std::string describe(const TransportError& error);
+
+using Deadline = std::chrono::milliseconds;
+
+// One session's connection, past any handshake. Every call is bounded by its timeout.
+class Connection {
+public:
+    virtual ~Connection() = default;
+
+    // Sends `bytes` as one unit. Over `tf` one call is one cipher call, so a frame is
+    // sent as its header and then its body, as real peers do.
+    virtual std::variant<std::monostate, TransportError> send(std::string_view bytes,
+                                                              Deadline timeout) = 0;
+    // The next length-prefixed TF message body.
+    virtual std::variant<std::string, TransportError> receive_tf(Deadline timeout) = 0;
+    // The next XSIME frame as a server sends it; a protocol error is a value.
+    virtual std::variant<protocol::Frame, protocol::ProtocolError, TransportError>
+    receive_frame(Deadline timeout) = 0;
+    // True when the peer closes (EOF or reset) within `timeout` and sends nothing first;
+    // bytes that arrive instead are kept for the next receive, and make it false.
+    virtual bool wait_closed(Deadline timeout) = 0;
+    // Bytes received and not yet consumed by a receive.
+    virtual std::size_t buffered() const = 0;
+    virtual void close() = 0;
+
+    // Sends a TF command and returns the reply body.
+    std::variant<std::string, TransportError> command(std::string_view text, Deadline timeout);
+};
+
+class Transport {
+public:
+    virtual ~Transport() = default;
+    virtual std::variant<std::unique_ptr<Connection>, TransportError> connect(Deadline timeout) = 0;
+    // "plain 127.0.0.1:4000"
+    virtual std::string describe() const = 0;
+};
+
+} // namespace xsime::harness
