@@ -13,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 namespace xsime::mock {
 
@@ -96,11 +97,20 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
             boost::system::error_code ignored;
             self->acceptor.close(ignored);
         });
-        std::lock_guard lock(registry_mutex);
-        for (auto& [id, weak] : registry) {
-            if (auto connection = weak.lock()) {
-                connection->stop("server shutting down");
+        // The strong references are taken under the lock but dropped outside it: ours may
+        // be the last one (the connection finished on another thread meanwhile), and then
+        // ~Connection calls finished(), which takes registry_mutex again.
+        std::vector<std::shared_ptr<Connection>> connections;
+        {
+            std::lock_guard lock(registry_mutex);
+            for (auto& [id, weak] : registry) {
+                if (auto connection = weak.lock()) {
+                    connections.push_back(std::move(connection));
+                }
             }
+        }
+        for (const auto& connection : connections) {
+            connection->stop("server shutting down");
         }
     }
 
