@@ -62,12 +62,6 @@ int serve(const ServeOptions& options) {
         std::cerr << "xsime-conform serve: " << e.what() << '\n';
         return exit_usage;
     }
-    const auto endpoint = server->local_endpoint();
-    // Scripts read the real port from this line when they asked for port 0.
-    std::cout << "listening on " << endpoint.address().to_string() << ':' << endpoint.port()
-              << std::endl;
-    server->start();
-
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     boost::asio::steady_timer poll(io);
     std::chrono::steady_clock::time_point give_up;
@@ -95,6 +89,14 @@ int serve(const ServeOptions& options) {
         give_up = std::chrono::steady_clock::now() + std::chrono::seconds(3);
         wait_for_sessions();
     });
+
+    // Announced only once the signal handler is installed: a script that sends SIGTERM
+    // as soon as it reads this line must get a clean shutdown.
+    const auto endpoint = server->local_endpoint();
+    // Scripts read the real port from this line when they asked for port 0.
+    std::cout << "listening on " << endpoint.address().to_string() << ':' << endpoint.port()
+              << std::endl;
+    server->start();
 
     std::vector<std::thread> workers;
     for (unsigned i = 1; i < options.threads; ++i) {

@@ -312,6 +312,37 @@ Placed place(const fs::path& tmp, const fs::path& messages, std::string name,
     return Placed::failed;
 }
 
+// The message files of one folder, in delivery order; empty when it cannot be opened.
+std::vector<StoredMessage> list_messages(const fs::path& messages) {
+    std::vector<StoredMessage> out;
+    const int fd = ::open(messages.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    DIR* dir = fd >= 0 ? ::fdopendir(fd) : nullptr;
+    if (dir == nullptr) {
+        if (fd >= 0) {
+            ::close(fd);
+        }
+        return out;
+    }
+    while (const dirent* entry = ::readdir(dir)) {
+        const std::string_view file = entry->d_name;
+        if (file.empty() || file[0] < '0' || file[0] > '9') {
+            continue; // also skips '.', '..', dot files and our own .part files
+        }
+        bool regular = entry->d_type == DT_REG;
+        if (entry->d_type == DT_UNKNOWN) {
+            struct stat fst {};
+            regular = ::fstatat(fd, entry->d_name, &fst, AT_SYMLINK_NOFOLLOW) == 0 &&
+                      S_ISREG(fst.st_mode);
+        }
+        if (regular) {
+            out.push_back(StoredMessage{std::string(file), leading_timestamp(file)});
+        }
+    }
+    ::closedir(dir);
+    std::sort(out.begin(), out.end(), delivery_order);
+    return out;
+}
+
 } // namespace
 
 FsMailbox::FsMailbox(const std::filesystem::path& root)
@@ -461,7 +492,10 @@ FsMailbox::deliver(const OrgUnitRef& org, std::string_view sender,
             }
         }
         std::string reason;
-        switch (place(tmp, messages, name, timestamp, content, sequence_, reason)) {
+        placement_started(messages);
+        const auto placed = place(tmp, messages, name, timestamp, content, sequence_, reason);
+        placement_finished(messages);
+        switch (placed) {
         case Placed::ok:
             ++report.delivered;
             break;
@@ -497,33 +531,16 @@ std::optional<std::vector<StoredMessage>> FsMailbox::scan(const UserRef& user, S
         return std::nullopt;
     }
 
+    // Bounded: under a constant stream of placements the last listing is used as is.
     std::vector<StoredMessage> out;
-    const int fd = ::open(user.messages.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    DIR* dir = fd >= 0 ? ::fdopendir(fd) : nullptr;
-    if (dir == nullptr) {
-        if (fd >= 0) {
-            ::close(fd);
-        }
-        memo = {};
-        return out;
-    }
-    while (const dirent* entry = ::readdir(dir)) {
-        const std::string_view file = entry->d_name;
-        if (file.empty() || file[0] < '0' || file[0] > '9') {
-            continue; // also skips '.', '..', dot files and our own .part files
-        }
-        bool regular = entry->d_type == DT_REG;
-        if (entry->d_type == DT_UNKNOWN) {
-            struct stat fst {};
-            regular = ::fstatat(fd, entry->d_name, &fst, AT_SYMLINK_NOFOLLOW) == 0 &&
-                      S_ISREG(fst.st_mode);
-        }
-        if (regular) {
-            out.push_back(StoredMessage{std::string(file), leading_timestamp(file)});
+    for (int attempt = 0; attempt < 4; ++attempt) {
+        const Placements before = placements(user.messages);
+        out = list_messages(user.messages);
+        const Placements after = placements(user.messages);
+        if (before.started == before.finished && after.started == before.started) {
+            break;
         }
     }
-    ::closedir(dir);
-    std::sort(out.begin(), out.end(), delivery_order);
 
     // The memo is only trusted if the mtime had already settled when the folder was
     // stat'ed (before listing): a change within the same coarse tick after an earlier
@@ -582,6 +599,22 @@ void FsMailbox::remove(const UserRef& user, const StoredMessage& message) {
     // ENOENT (another session of the user removed it first) is the expected race; other
     // errors leave the file, which is then pushed again: nothing better to do here.
     ::unlink((user.messages / message.name).c_str());
+}
+
+FsMailbox::Placements FsMailbox::placements(const fs::path& messages) {
+    std::lock_guard lock(placements_mutex_);
+    const auto found = placements_.find(messages.native());
+    return found == placements_.end() ? Placements{} : found->second;
+}
+
+void FsMailbox::placement_started(const fs::path& messages) {
+    std::lock_guard lock(placements_mutex_);
+    ++placements_[messages.native()].started;
+}
+
+void FsMailbox::placement_finished(const fs::path& messages) {
+    std::lock_guard lock(placements_mutex_);
+    ++placements_[messages.native()].finished;
 }
 
 } // namespace xsime::mock

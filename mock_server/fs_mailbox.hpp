@@ -5,6 +5,9 @@
 
 #include <atomic>
 #include <filesystem>
+#include <mutex>
+#include <string>
+#include <unordered_map>
 
 namespace xsime::mock {
 
@@ -27,9 +30,22 @@ public:
     void remove(const UserRef& user, const StoredMessage& message) override;
 
 private:
+    // Placements into one messages/ folder: started and finished counts. readdir is not a
+    // snapshot (a file linked into a slot the listing already passed is missed while a
+    // later one is seen), so a listing is trusted only when no placement overlapped it.
+    struct Placements {
+        std::uint64_t started = 0;
+        std::uint64_t finished = 0;
+    };
+    Placements placements(const std::filesystem::path& messages);
+    void placement_started(const std::filesystem::path& messages);
+    void placement_finished(const std::filesystem::path& messages);
+
     std::filesystem::path root_;
     std::filesystem::path tmp_dir_;
     std::atomic<std::uint64_t> sequence_;
+    std::mutex placements_mutex_;
+    std::unordered_map<std::string, Placements> placements_;
 };
 
 } // namespace xsime::mock
