@@ -42,6 +42,9 @@ struct Fixture {
 
 struct Bytes {
     std::string value; // raw bytes, from "text" (UTF-8 as is) or "hex" in the file
+    // Bytes from "hex" or "frame" are sent exactly as written: never ${}-expanded (binary
+    // bytes may happen to contain "${" or "$$"). Text sources are expanded.
+    bool literal = false;
 };
 
 // Opcode 4, then 1 and 2, each reply checked (0), optionally opcode 7; enters the module

@@ -1,0 +1,27 @@
+// Names of the scenario model's enumerations, as scenario files and reports spell them.
+#include "harness/scenario.hpp"
+
+namespace xsime::harness {
+
+std::string_view to_string(Level level) {
+    switch (level) {
+    case Level::must:
+        return "must";
+    case Level::should:
+        return "should";
+    case Level::interop:
+        return "interop";
+    }
+    return "unknown";
+}
+
+std::optional<Level> parse_level(std::string_view text) {
+    for (const Level level : {Level::must, Level::should, Level::interop}) {
+        if (text == to_string(level)) {
+            return level;
+        }
+    }
+    return std::nullopt;
+}
+
+} // namespace xsime::harness
