@@ -1,0 +1,210 @@
+// A scenario's mailbox on a local directory: folders, blacklist files, message files, links.
+#include "harness/local_fixture.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <system_error>
+#include <thread>
+
+namespace xsime::harness {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string error_text(const fs::path& path, const std::error_code& ec) {
+    return path.string() + ": " + ec.message();
+}
+
+bool valid_org(const std::string& org) {
+    return !org.empty() && org != "." && org.find('/') == std::string::npos &&
+           org.find("..") == std::string::npos && org.find('\0') == std::string::npos;
+}
+
+// A fixture path that stays inside the org unit: relative, non-empty, no ".." component.
+std::optional<std::string> check_inside(std::string_view what, const std::string& path) {
+    const fs::path p(path);
+    bool bad = path.empty() || p.is_absolute() || path.find('\0') != std::string::npos;
+    for (const auto& part : p) {
+        bad = bad || part == "..";
+    }
+    if (bad) {
+        return std::string(what) + " '" + path + "' must be a relative path inside the org unit";
+    }
+    return std::nullopt;
+}
+
+// Writes `content` to `path` through a hidden temporary name and a rename, so a server
+// scanning the folder never sees half a message.
+std::optional<std::string> write_file(const fs::path& path, const std::string& content) {
+    const fs::path temp = path.parent_path() / ("." + path.filename().string() + ".tmp");
+    {
+        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+        out.write(content.data(), static_cast<std::streamsize>(content.size()));
+        out.close();
+        if (!out) {
+            return temp.string() + ": cannot write";
+        }
+    }
+    std::error_code ec;
+    fs::rename(temp, path, ec);
+    if (ec) {
+        return error_text(path, ec);
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> make_dirs(const fs::path& path) {
+    std::error_code ec;
+    fs::create_directories(path, ec);
+    if (ec) {
+        return error_text(path, ec);
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+std::optional<std::string> LocalFixture::prepare(const std::string& org, const Fixture& fixture) {
+    if (!valid_org(org)) {
+        return "org unit name '" + org + "' is not a single folder name";
+    }
+    // Every path is checked before anything is created.
+    for (const auto& user : fixture.users) {
+        if (auto error = check_inside("user", user)) {
+            return error;
+        }
+    }
+    for (const auto& [user, senders] : fixture.blacklist) {
+        if (auto error = check_inside("blacklist user", user)) {
+            return error;
+        }
+        for (const auto& sender : senders) {
+            if (sender.empty() || sender.find('/') != std::string::npos || sender == "." ||
+                sender == "..") {
+                return "blacklisted sender '" + sender + "' must be a file name";
+            }
+        }
+    }
+    for (const auto& message : fixture.messages) {
+        if (auto error = check_inside("message recipient", message.to)) {
+            return error;
+        }
+    }
+    for (const auto& dir : fixture.dirs) {
+        if (auto error = check_inside("dir", dir)) {
+            return error;
+        }
+    }
+    for (const auto& link : fixture.links) {
+        if (auto error = check_inside("link", link.at)) {
+            return error;
+        }
+    }
+
+    const fs::path base = root_ / org;
+    if (auto error = make_dirs(base)) {
+        return error;
+    }
+    for (const auto& user : fixture.users) {
+        if (auto error = make_dirs(base / user)) {
+            return error;
+        }
+    }
+    for (const auto& [user, senders] : fixture.blacklist) {
+        const fs::path dir = base / user / "messages" / "blacklist";
+        if (auto error = make_dirs(dir)) {
+            return error;
+        }
+        for (const auto& sender : senders) {
+            if (auto error = write_file(dir / sender, "")) {
+                return error;
+            }
+        }
+    }
+    std::size_t n = 0;
+    for (const auto& message : fixture.messages) {
+        const fs::path dir = base / message.to / "messages";
+        if (auto error = make_dirs(dir)) {
+            return error;
+        }
+        ++n;
+        const auto name = std::to_string(message.timestamp) + "-fixture-" + std::to_string(n);
+        const auto content =
+            std::to_string(message.timestamp) + ":" + message.from + ":" + message.text;
+        if (auto error = write_file(dir / name, content)) {
+            return error;
+        }
+    }
+    for (const auto& dir : fixture.dirs) {
+        if (auto error = make_dirs(base / dir)) {
+            return error;
+        }
+    }
+    for (const auto& link : fixture.links) {
+        const fs::path at = base / link.at;
+        if (auto error = make_dirs(at.parent_path())) {
+            return error;
+        }
+        std::error_code ec;
+        fs::create_symlink(link.to, at, ec);
+        if (ec) {
+            return error_text(at, ec);
+        }
+    }
+    return std::nullopt;
+}
+
+void LocalFixture::cleanup(const std::string& org) {
+    if (!valid_org(org)) {
+        return;
+    }
+    // A server still finishing a session may create messages/ while the tree is being
+    // removed ("directory not empty"): try again a few times, then leave it.
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        std::error_code ec;
+        fs::remove_all(root_ / org, ec);
+        if (!ec) {
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+std::optional<std::vector<std::string>> LocalFixture::messages(const std::string& org,
+                                                               const std::string& user) {
+    std::vector<std::string> contents;
+    if (!valid_org(org) || check_inside("user", user)) {
+        return contents;
+    }
+    const fs::path dir = root_ / org / user / "messages";
+    std::error_code ec;
+    std::vector<fs::path> files;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const auto name = it->path().filename().string();
+        std::error_code status_ec;
+        if (name.empty() || name.front() == '.' ||
+            !fs::is_regular_file(it->symlink_status(status_ec)) || status_ec) {
+            continue;
+        }
+        files.push_back(it->path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+        // A file removed meanwhile (auto delete) is simply not there any more.
+        std::ifstream in(file, std::ios::binary);
+        if (!in) {
+            continue;
+        }
+        contents.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    return contents;
+}
+
+std::string LocalFixture::describe() const {
+    return "local directory " + root_.string();
+}
+
+} // namespace xsime::harness

@@ -1,0 +1,150 @@
+// Tests of LocalFixture: the mailbox layout it creates, what messages() reads, and that
+// cleanup never reaches outside the root.
+#include "harness/local_fixture.hpp"
+#include "tests/support/server_process.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <iterator>
+#include <string>
+
+namespace xsime::harness {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string slurp(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write(const fs::path& path, const std::string& content) {
+    std::ofstream(path, std::ios::binary) << content;
+}
+
+class LocalFixtureTest : public ::testing::Test {
+protected:
+    test::TempRoot temp;
+    LocalFixture fixture{temp.root()};
+};
+
+TEST_F(LocalFixtureTest, PreparesUsersBlacklistsMessagesDirsAndLinks) {
+    Fixture f;
+    f.users = {"alice", "bob"};
+    f.blacklist = {{"bob", {"mallory", "eve"}}};
+    f.messages = {{"alice", "bob", 1700000000, "hello: there"},
+                  {"alice", "carol", 1600000000, "x"}};
+    f.dirs = {"extra/deep"};
+    f.links = {{"escape", "../../outside"}, {"sub/alias", "alice"}};
+    ASSERT_EQ(fixture.prepare("xc-org-1", f), std::nullopt);
+
+    const fs::path org = temp.root() / "xc-org-1";
+    EXPECT_TRUE(fs::is_directory(org / "alice"));
+    EXPECT_TRUE(fs::is_directory(org / "bob"));
+    EXPECT_TRUE(fs::is_regular_file(org / "bob" / "messages" / "blacklist" / "mallory"));
+    EXPECT_TRUE(fs::is_regular_file(org / "bob" / "messages" / "blacklist" / "eve"));
+    EXPECT_EQ(slurp(org / "alice" / "messages" / "1700000000-fixture-1"),
+              "1700000000:bob:hello: there");
+    EXPECT_EQ(slurp(org / "alice" / "messages" / "1600000000-fixture-2"), "1600000000:carol:x");
+    EXPECT_TRUE(fs::is_directory(org / "extra" / "deep"));
+    ASSERT_TRUE(fs::is_symlink(org / "escape"));
+    EXPECT_EQ(fs::read_symlink(org / "escape"), "../../outside"); // verbatim, never resolved
+    ASSERT_TRUE(fs::is_symlink(org / "sub" / "alias"));
+    EXPECT_EQ(fs::read_symlink(org / "sub" / "alias"), "alice");
+    // No temporary file is left behind.
+    for (const auto& entry : fs::directory_iterator(org / "alice" / "messages")) {
+        EXPECT_NE(entry.path().filename().string().front(), '.') << entry.path();
+    }
+}
+
+TEST_F(LocalFixtureTest, MessagesAreSortedContentsOfVisibleRegularFiles) {
+    Fixture f;
+    f.users = {"alice"};
+    ASSERT_EQ(fixture.prepare("o", f), std::nullopt);
+    // Never logged in, no messages/ yet: empty, not "unobservable".
+    auto none = fixture.messages("o", "alice");
+    ASSERT_TRUE(none.has_value());
+    EXPECT_TRUE(none->empty());
+
+    const fs::path dir = temp.root() / "o" / "alice" / "messages";
+    fs::create_directories(dir / "blacklist");
+    write(dir / "2-b", "2:b:second");
+    write(dir / "1-a", "1:a:first");
+    write(dir / ".hidden", "1:x:hidden");
+    fs::create_symlink(dir / "1-a", dir / "3-link");
+    const auto got = fixture.messages("o", "alice");
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(*got, (std::vector<std::string>{"1:a:first", "2:b:second"}));
+}
+
+TEST_F(LocalFixtureTest, CleanupRemovesTheOrgUnitButNotLinkTargets) {
+    const fs::path outside = temp.base() / "outside";
+    fs::create_directories(outside);
+    write(outside / "keep", "keep");
+    Fixture f;
+    f.users = {"alice"};
+    f.links = {{"out", outside.string()}};
+    ASSERT_EQ(fixture.prepare("xc-c", f), std::nullopt);
+    fixture.cleanup("xc-c");
+    EXPECT_FALSE(fs::exists(temp.root() / "xc-c"));
+    EXPECT_TRUE(fs::exists(outside / "keep"));
+}
+
+TEST_F(LocalFixtureTest, RefusesOrgNamesThatLeaveTheRoot) {
+    const fs::path victim = temp.base() / "victim";
+    fs::create_directories(victim);
+    for (const std::string bad : {"", ".", "..", "../victim", "a/b", "x..y"}) {
+        auto error = fixture.prepare(bad, Fixture{});
+        ASSERT_TRUE(error.has_value()) << "'" << bad << "'";
+        EXPECT_NE(error->find("org unit name"), std::string::npos) << *error;
+        fixture.cleanup(bad);
+        EXPECT_EQ(fixture.messages(bad, "u"), std::vector<std::string>{});
+    }
+    EXPECT_TRUE(fs::exists(victim));
+    EXPECT_TRUE(fs::exists(temp.root()));
+}
+
+TEST_F(LocalFixtureTest, RefusesFixturePathsThatLeaveTheOrgUnit) {
+    const std::vector<std::pair<std::string, Fixture>> cases = [] {
+        std::vector<std::pair<std::string, Fixture>> out;
+        Fixture a;
+        a.users = {"../alice"};
+        out.emplace_back("user", a);
+        Fixture b;
+        b.dirs = {"/abs"};
+        out.emplace_back("dir", b);
+        Fixture c;
+        c.links = {{"x/../../y", "z"}};
+        out.emplace_back("link", c);
+        Fixture d;
+        d.users = {"bob"};
+        d.blacklist = {{"bob", {"../evil"}}};
+        out.emplace_back("blacklisted sender", d);
+        Fixture e;
+        e.messages = {{"..", "a", 1, "t"}};
+        out.emplace_back("message recipient", e);
+        return out;
+    }();
+    for (const auto& [what, f] : cases) {
+        auto error = fixture.prepare("xc-p", f);
+        ASSERT_TRUE(error.has_value()) << what;
+        EXPECT_NE(error->find(what), std::string::npos) << *error;
+        // Checked before anything is created.
+        EXPECT_FALSE(fs::exists(temp.root() / "xc-p")) << what;
+    }
+}
+
+TEST_F(LocalFixtureTest, ReportsFilesystemErrorsWithThePath) {
+    // A file where the org unit's folder should go.
+    write(temp.root() / "taken", "");
+    Fixture f;
+    f.users = {"alice"};
+    auto error = fixture.prepare("taken", f);
+    ASSERT_TRUE(error.has_value());
+    EXPECT_NE(error->find("taken"), std::string::npos) << *error;
+    EXPECT_NE(fixture.describe().find(temp.root().string()), std::string::npos);
+}
+
+} // namespace
+} // namespace xsime::harness
