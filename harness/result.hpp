@@ -52,6 +52,7 @@ struct CaseResult {
     std::string actual;                     // ... and what it got
     std::optional<std::size_t> failed_step; // index into the scenario's steps
     std::string failed_step_pointer;        // JSON pointer of that step, e.g. "/steps/4"
+    std::string failed_step_note;           // that step's "note" from the file, if any
     std::string skip_reason;
 
     std::chrono::microseconds duration{0};
@@ -72,7 +73,5 @@ struct RunResult {
     std::vector<CaseResult> cases;
     bool timed_out = false; // the whole-run deadline (--timeout) cut it short
 };
-
-std::string_view to_string(Verdict verdict);
 
 } // namespace xsime::harness

@@ -1,0 +1,139 @@
+// The run's verdict policy (outcome.hpp); docs/reports.md states the same rules for users.
+#include "harness/outcome.hpp"
+
+namespace xsime::harness {
+
+namespace {
+
+std::size_t index(Verdict verdict) {
+    return static_cast<std::size_t>(verdict);
+}
+std::size_t index(Level level) {
+    return static_cast<std::size_t>(level);
+}
+
+} // namespace
+
+int Outcome::count(Verdict verdict, Level level) const {
+    return counts[index(verdict)][index(level)];
+}
+
+int Outcome::count(Verdict verdict) const {
+    int sum = 0;
+    for (int n : counts[index(verdict)]) {
+        sum += n;
+    }
+    return sum;
+}
+
+Outcome summarize(const RunResult& run, bool strict) {
+    Outcome outcome;
+    outcome.strict = strict;
+    outcome.timed_out = run.timed_out;
+    for (const CaseResult& result : run.cases) {
+        ++outcome.counts[index(result.verdict)][index(result.level)];
+        ++outcome.total;
+        switch (result.verdict) {
+        case Verdict::pass:
+            if (result.flaky) {
+                ++outcome.flaky;
+            }
+            // The baseline lists it as failing: fail the run so the baseline is updated,
+            // otherwise a regression of this case would later go unnoticed.
+            if (result.baseline == Baseline::unexpected_pass) {
+                ++outcome.unexpected_passes;
+            }
+            break;
+        case Verdict::fail:
+            if (result.baseline == Baseline::expected_fail) {
+                ++outcome.expected_failures;
+            } else if (result.level == Level::interop) {
+                ++outcome.warnings;
+            } else if (result.level == Level::must || strict) {
+                ++outcome.blocking_failures;
+            }
+            break;
+        case Verdict::error:
+            // The harness could not judge the case; a baseline entry does not excuse that,
+            // because the run says nothing about the target for this case.
+            outcome.incomplete = true;
+            break;
+        case Verdict::skipped:
+            break;
+        }
+    }
+    if (run.timed_out) {
+        outcome.incomplete = true;
+    }
+    outcome.conformant =
+        outcome.blocking_failures == 0 && outcome.unexpected_passes == 0 && !outcome.incomplete;
+    return outcome;
+}
+
+int exit_code(const RunResult& run, bool strict, bool had_file_errors) {
+    const Outcome outcome = summarize(run, strict);
+    if (outcome.incomplete) {
+        return 3;
+    }
+    if (had_file_errors) {
+        return 2;
+    }
+    return outcome.conformant ? 0 : 1;
+}
+
+std::string verdict_line(const Outcome& outcome) {
+    if (outcome.incomplete) {
+        const bool errors = outcome.count(Verdict::error) > 0;
+        if (errors && outcome.timed_out) {
+            return "INCOMPLETE (harness errors; run deadline reached)";
+        }
+        return errors ? "INCOMPLETE (harness errors)" : "INCOMPLETE (run deadline reached)";
+    }
+    if (outcome.blocking_failures > 0) {
+        return "NOT CONFORMANT";
+    }
+    if (outcome.unexpected_passes > 0) {
+        return "BASELINE OUT OF DATE";
+    }
+    return "CONFORMANT";
+}
+
+std::string_view verdict_name(Verdict verdict) {
+    switch (verdict) {
+    case Verdict::pass:
+        return "pass";
+    case Verdict::fail:
+        return "fail";
+    case Verdict::error:
+        return "error";
+    case Verdict::skipped:
+        return "skipped";
+    }
+    return "unknown";
+}
+
+std::string_view level_name(Level level) {
+    switch (level) {
+    case Level::must:
+        return "must";
+    case Level::should:
+        return "should";
+    case Level::interop:
+        return "interop";
+    }
+    return "unknown";
+}
+
+std::string_view baseline_name(Baseline baseline) {
+    switch (baseline) {
+    case Baseline::none:
+        return "none";
+    case Baseline::expected_fail:
+        return "expected_fail";
+    case Baseline::unexpected_pass:
+        return "unexpected_pass";
+    }
+    return "unknown";
+}
+
+} // namespace xsime::harness

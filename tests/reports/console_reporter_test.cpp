@@ -1,0 +1,336 @@
+// The console reporter: failures as they happen, the terminal progress line, the summary.
+#include "harness/outcome.hpp"
+#include "reports/console_reporter.hpp"
+
+#include <gtest/gtest.h>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using xsime::harness::Baseline;
+using xsime::harness::CaseResult;
+using xsime::harness::Level;
+using xsime::harness::RunResult;
+using xsime::harness::summarize;
+using xsime::harness::TranscriptEntry;
+using xsime::harness::Verdict;
+using xsime::reports::ConsoleReporter;
+using namespace std::chrono_literals;
+
+TranscriptEntry entry(std::chrono::microseconds offset, std::string session,
+                      TranscriptEntry::Kind kind, std::string bytes, std::string decoded = "") {
+    TranscriptEntry out;
+    out.offset = offset;
+    out.session = std::move(session);
+    out.kind = kind;
+    out.bytes = std::move(bytes);
+    out.decoded = std::move(decoded);
+    return out;
+}
+
+CaseResult passing(std::string id) {
+    CaseResult result;
+    result.id = std::move(id);
+    result.area = result.id.substr(0, result.id.find('.'));
+    result.name = "a passing case";
+    result.level = Level::must;
+    result.verdict = Verdict::pass;
+    return result;
+}
+
+CaseResult failing(std::string id) {
+    CaseResult result = passing(std::move(id));
+    result.name = "A message to one user is pushed to that user";
+    result.verdict = Verdict::fail;
+    result.clauses = {"OP5-PUSH-FORMAT", "OP5-TIMESTAMP"};
+    result.requirement = "It looks like this: timestamp:user:message";
+    result.message = "the push did not arrive";
+    result.expected = "opcode 5, payload matching (?<ts>[0-9]+):alice:hello";
+    result.actual = "nothing within 2000 ms";
+    result.failed_step = 3;
+    result.failed_step_pointer = "/steps/3";
+    result.failed_step_note = "the push";
+    result.file = "scenarios/delivery/one-recipient.json";
+    result.transcript = {
+        entry(12345us, "alice", TranscriptEntry::Kind::sent,
+              std::string("\x04\x00\x00\x00\x02\0\0\0\0\0\0\0\0", 13), "setup (0x04) flags 2 ts 0"),
+        entry(13000us, "bob", TranscriptEntry::Kind::received, std::string("\x01\0\0\0\0", 5)),
+        entry(14000us, "bob", TranscriptEntry::Kind::sent, "hello"),
+        entry(2015000us, "bob", TranscriptEntry::Kind::closed, ""),
+    };
+    return result;
+}
+
+TEST(ConsoleReporter, PrintsAFailureAsSoonAsItHappensWithEverythingNeeded) {
+    std::ostringstream out;
+    ConsoleReporter reporter(out, false, false);
+    reporter.on_start(3);
+    reporter.on_case(passing("delivery.first"), 1, 3);
+    reporter.on_case(failing("delivery.one-recipient"), 2, 3);
+    const std::string text = out.str(); // before on_finish
+    EXPECT_NE(text.find("Running 3 cases\n"), std::string::npos) << text;
+    EXPECT_EQ(text.find("delivery.first"), std::string::npos) << "passes stay quiet:\n" << text;
+    const auto expect_line = [&](const std::string& line) {
+        EXPECT_NE(text.find(line + "\n"), std::string::npos) << "missing: " << line << "\n" << text;
+    };
+    expect_line("FAIL  delivery.one-recipient \u2014 A message to one user is pushed to that user");
+    expect_line("      the push did not arrive");
+    expect_line("      level must \u00b7 clauses OP5-PUSH-FORMAT, OP5-TIMESTAMP");
+    expect_line("      requirement: \"It looks like this: timestamp:user:message\"");
+    expect_line("      step 3 at /steps/3: the push");
+    expect_line("      expected: opcode 5, payload matching (?<ts>[0-9]+):alice:hello");
+    expect_line("      actual:   nothing within 2000 ms");
+    expect_line("      transcript:");
+    expect_line("        +12.345ms alice \u2192 setup (0x04) flags 2 ts 0");
+    expect_line("        +13.000ms bob \u2190 01 00 00 00 00");
+    expect_line("        +14.000ms bob \u2192 \"hello\"");
+    expect_line("        +2015.000ms bob \u2715 closed");
+    expect_line("      file: scenarios/delivery/one-recipient.json");
+    EXPECT_EQ(text.find('\r'), std::string::npos);
+    EXPECT_EQ(text.find('\x1b'), std::string::npos);
+}
+
+TEST(ConsoleReporter, ShowsOnlyTheTranscriptTail) {
+    CaseResult result = failing("delivery.long");
+    result.transcript.clear();
+    for (int i = 1; i <= 20; ++i) {
+        result.transcript.push_back(entry(std::chrono::microseconds(i * 1000), "alice",
+                                          TranscriptEntry::Kind::note, "",
+                                          "entry-" + std::to_string(i) + "."));
+    }
+    std::ostringstream out;
+    ConsoleReporter reporter(out, false, false);
+    reporter.on_case(result, 1, 1);
+    const std::string text = out.str();
+    EXPECT_NE(text.find("transcript (last 12 of 20 entries):"), std::string::npos) << text;
+    EXPECT_EQ(text.find("entry-8."), std::string::npos) << text;
+    for (int i = 9; i <= 20; ++i) {
+        EXPECT_NE(text.find("alice \u00b7 entry-" + std::to_string(i) + "."), std::string::npos)
+            << i;
+    }
+}
+
+TEST(ConsoleReporter, LongPayloadsAreShortenedWithTheirByteCount) {
+    CaseResult result = failing("delivery.big");
+    result.transcript = {
+        entry(0us, "alice", TranscriptEntry::Kind::sent, std::string(20000, 'a')),
+        entry(0us, "alice", TranscriptEntry::Kind::received, std::string(5000, '\x01')),
+        entry(0us, "alice", TranscriptEntry::Kind::received, std::string(16389, 'x'),
+              "push 1700000000:bob:" + std::string(16369, 'x')),
+    };
+    std::ostringstream out;
+    ConsoleReporter reporter(out, false, false);
+    reporter.on_case(result, 1, 1);
+    const std::string text = out.str();
+    EXPECT_NE(text.find("\u2192 \"aaaa"), std::string::npos);
+    EXPECT_NE(text.find("\" \u2026 (20000 bytes)\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("\u2190 01 01 01"), std::string::npos);
+    EXPECT_NE(text.find(" \u2026 (5000 bytes)\n"), std::string::npos);
+    EXPECT_NE(text.find(" \u2026 (16389 bytes)\n"), std::string::npos);
+    EXPECT_LT(text.size(), 2000u) << "nothing printed at full length";
+}
+
+TEST(ConsoleReporter, BytesFromTheWireCannotControlTheTerminal) {
+    CaseResult result = failing("delivery.hostile");
+    result.message = "got \x1b[2J\x07 and \xff\xfe";
+    result.actual = "line1\nline2\r";
+    result.transcript = {
+        entry(0us, "bob", TranscriptEntry::Kind::received, "", "push 1:evil:\x1b]0;title\x07")};
+    std::ostringstream out;
+    ConsoleReporter reporter(out, true, true); // even on a terminal with colour
+    reporter.on_case(result, 1, 1);
+    const std::string text = out.str();
+    EXPECT_NE(text.find("got \\x1B[2J\\x07 and \\xFF\\xFE"), std::string::npos) << text;
+    EXPECT_NE(text.find("actual:   line1\\nline2\\r"), std::string::npos) << text;
+    EXPECT_NE(text.find("push 1:evil:\\x1B]0;title\\x07"), std::string::npos) << text;
+    // The only escape sequences are the reporter's own colours.
+    for (std::size_t at = text.find('\x1b'); at != std::string::npos;
+         at = text.find('\x1b', at + 1)) {
+        const std::string sequence = text.substr(at, text.find('m', at) - at + 1);
+        EXPECT_TRUE(sequence == "\x1b[0m" || sequence == "\x1b[1;31m" || sequence == "\x1b[1;33m" ||
+                    sequence == "\x1b[1;35m")
+            << "unexpected sequence at " << at;
+    }
+    EXPECT_EQ(text.find('\x07'), std::string::npos);
+}
+
+TEST(ConsoleReporter, TerminalProgressLineIsRewrittenAndClearedBeforeOutput) {
+    std::ostringstream out;
+    ConsoleReporter reporter(out, true, false);
+    reporter.on_start(80);
+    reporter.on_case(passing("delivery.a"), 1, 80);
+    EXPECT_NE(out.str().find("\r[  1/80] 0 failed  delivery.a"), std::string::npos) << out.str();
+    reporter.on_case(passing("delivery.burst-same-second"), 12, 80);
+    const std::string line = "[ 12/80] 0 failed  delivery.burst-same-second";
+    EXPECT_NE(out.str().find("\r" + line), std::string::npos);
+    EXPECT_EQ(out.str().find('\n'), std::string::npos) << "passes only move the progress line";
+
+    out.str("");
+    reporter.on_case(failing("delivery.x"), 13, 80);
+    const std::string text = out.str();
+    // Cleared with spaces the width of what was there, then the failure, then the line again.
+    const std::string clear = "\r" + std::string(line.size(), ' ') + "\r";
+    ASSERT_EQ(text.rfind(clear, 0), 0u) << text;
+    EXPECT_EQ(text.substr(clear.size(), 5), "FAIL ");
+    EXPECT_NE(text.find("\n\r[ 13/80] 1 failed  delivery.x"), std::string::npos) << text;
+    EXPECT_EQ(text.find('\x1b'), std::string::npos) << "no colour unless asked";
+
+    out.str("");
+    reporter.on_finish(RunResult{}, summarize(RunResult{}, false));
+    EXPECT_EQ(out.str().rfind("\r", 0), 0u) << "the summary starts by clearing the line";
+}
+
+TEST(ConsoleReporter, ProgressNeverGoesBackwards) {
+    std::ostringstream out;
+    ConsoleReporter reporter(out, true, false);
+    reporter.on_case(passing("delivery.b"), 5, 9);
+    reporter.on_case(passing("delivery.a"), 4, 9); // finished earlier, reported later
+    EXPECT_NE(out.str().find("\r[  5/9] 0 failed  delivery.a"), std::string::npos) << out.str();
+}
+
+TEST(ConsoleReporter, ColourOnlyOnATerminal) {
+    for (const bool tty : {false, true}) {
+        for (const bool color : {false, true}) {
+            std::ostringstream out;
+            ConsoleReporter reporter(out, tty, color);
+            RunResult run;
+            run.cases = {failing("delivery.x")};
+            reporter.on_case(run.cases[0], 1, 1);
+            reporter.on_finish(run, summarize(run, false));
+            EXPECT_EQ(out.str().find('\x1b') != std::string::npos, tty && color)
+                << "tty " << tty << " color " << color;
+            EXPECT_EQ(out.str().find('\r') != std::string::npos, tty);
+        }
+    }
+}
+
+TEST(ConsoleReporter, SummaryCountsEverythingAndEndsWithTheScraperLine) {
+    RunResult run;
+    run.target = "127.0.0.1:7777";
+    run.tool_version = "0.1.0";
+    run.duration = 3456789us;
+    CaseResult should_fail = failing("framing.b");
+    should_fail.level = Level::should;
+    CaseResult interop_fail = failing("interop.c");
+    interop_fail.level = Level::interop;
+    CaseResult error = failing("login.d");
+    error.verdict = Verdict::error;
+    CaseResult skipped = passing("limits.e");
+    skipped.verdict = Verdict::skipped;
+    skipped.skip_reason = "level not selected";
+    CaseResult flaky = passing("delivery.f");
+    flaky.flaky = true;
+    flaky.attempts = 3;
+    CaseResult expected = failing("blacklist.g");
+    expected.baseline = Baseline::expected_fail;
+    CaseResult unexpected = passing("blacklist.h");
+    unexpected.baseline = Baseline::unexpected_pass;
+    run.cases = {passing("delivery.a"),
+                 failing("delivery.z"),
+                 should_fail,
+                 interop_fail,
+                 error,
+                 skipped,
+                 flaky,
+                 expected,
+                 unexpected};
+
+    std::ostringstream out;
+    ConsoleReporter reporter(out, false, false);
+    for (const CaseResult& result : run.cases) {
+        reporter.on_case(result, 1, run.cases.size());
+    }
+    reporter.on_finish(run, summarize(run, false));
+    const std::string text = out.str();
+    const auto expect_line = [&](const std::string& line) {
+        EXPECT_NE(text.find(line + "\n"), std::string::npos) << "missing: " << line << "\n" << text;
+    };
+    expect_line("Summary: 9 cases in 3.457 s against 127.0.0.1:7777 (xsime-conform 0.1.0)");
+    expect_line("  passed              3");
+    expect_line("  failed              4  (must 2, should 1, interop 1)");
+    expect_line("  errors              1  (harness faults: these cases were not judged)");
+    expect_line("  skipped             1");
+    expect_line("  flaky               1  (failed, then passed on a rerun)");
+    expect_line("  expected failures   1  (in the baseline; counted in failed)");
+    expect_line("  unexpected passes   1  (in the baseline but passed: update it)");
+    expect_line("  warnings            1  (interop failures; they never fail the run)");
+    expect_line("  should-level failures fail the run only with --strict");
+    expect_line("XFAIL blacklist.g \u2014 A message to one user is pushed to that user: expected "
+                "failure (baseline): the push did not arrive");
+    expect_line("XPASS blacklist.h \u2014 a passing case: passed, but the baseline lists it as "
+                "failing; update the baseline");
+    expect_line("FLAKY delivery.f \u2014 a passing case: failed 2 times, then passed");
+    expect_line("      (interop: a warning, never fails the run)");
+    expect_line("ERROR login.d \u2014 A message to one user is pushed to that user");
+    expect_line("  ERROR login.d [must]");
+    expect_line("  FAIL  delivery.z [must]");
+    expect_line("  XFAIL blacklist.g [must]");
+    expect_line("INCOMPLETE (harness errors)");
+    // failed = fail + error verdicts: 4 fails (expected one included) and 1 error.
+    ASSERT_GE(text.size(), 20u);
+    EXPECT_EQ(text.substr(text.rfind('\n', text.size() - 2) + 1), "3 passed, 5 failed\n");
+}
+
+TEST(ConsoleReporter, VerdictLines) {
+    const auto last_lines = [](const RunResult& run, bool strict) {
+        std::ostringstream out;
+        ConsoleReporter reporter(out, false, false);
+        reporter.on_finish(run, summarize(run, strict));
+        return out.str();
+    };
+    RunResult run;
+    run.cases = {passing("delivery.a")};
+    EXPECT_NE(last_lines(run, false).find("\nCONFORMANT\n1 passed, 0 failed\n"), std::string::npos);
+    run.cases.push_back(failing("delivery.b"));
+    EXPECT_NE(last_lines(run, false).find("\nNOT CONFORMANT\n1 passed, 1 failed\n"),
+              std::string::npos);
+    run.cases[1].level = Level::should;
+    EXPECT_NE(last_lines(run, false).find("\nCONFORMANT\n1 passed, 1 failed\n"), std::string::npos);
+    EXPECT_NE(last_lines(run, true).find("\nNOT CONFORMANT\n"), std::string::npos);
+    run.timed_out = true;
+    std::ostringstream out;
+    ConsoleReporter reporter(out, false, false);
+    reporter.on_finish(run, summarize(run, false));
+    EXPECT_NE(out.str().find("the run deadline cut the run short"), std::string::npos);
+    EXPECT_NE(out.str().find("\nINCOMPLETE (run deadline reached)\n"), std::string::npos);
+}
+
+TEST(ConsoleReporter, ConcurrentCasesNeverInterleave) {
+    constexpr int threads = 4;
+    constexpr int per_thread = 50;
+    std::ostringstream out;
+    ConsoleReporter reporter(out, true, true);
+    reporter.on_start(threads * per_thread);
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+        workers.emplace_back([&reporter, t] {
+            for (int i = 0; i < per_thread; ++i) {
+                CaseResult result = failing("area.t" + std::to_string(t) + "-" + std::to_string(i));
+                result.message = "message-of-t" + std::to_string(t) + "-" + std::to_string(i);
+                reporter.on_case(result, static_cast<std::size_t>(t * per_thread + i + 1),
+                                 threads * per_thread);
+            }
+        });
+    }
+    for (std::thread& worker : workers) {
+        worker.join();
+    }
+    const std::string text = out.str();
+    int blocks = 0;
+    for (std::size_t at = text.find("FAIL \x1b[0m area.t"); at != std::string::npos;
+         at = text.find("FAIL \x1b[0m area.t", at + 1)) {
+        ++blocks;
+        const std::size_t id_start = at + std::string("FAIL \x1b[0m area.").size();
+        const std::string id = text.substr(id_start, text.find(' ', id_start) - id_start);
+        const std::size_t next_line = text.find('\n', at) + 1;
+        EXPECT_EQ(text.substr(next_line, 6 + 11 + id.size()), "      message-of-" + id)
+            << "the block of " << id << " was interleaved";
+    }
+    EXPECT_EQ(blocks, threads * per_thread);
+    EXPECT_NE(text.find("/200] 200 failed"), std::string::npos);
+}
+
+} // namespace
