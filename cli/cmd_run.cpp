@@ -1,0 +1,297 @@
+// `xsime-conform run`: replay scenarios against a target (default: the embedded reference
+// server) and report to the console, JUnit XML and JSON.
+#include "cli/commands.hpp"
+#include "cli/embedded_server.hpp"
+#include "cli/exit_codes.hpp"
+#include "harness/local_fixture.hpp"
+#include "harness/outcome.hpp"
+#include "harness/plain_connection.hpp"
+#include "harness/scenario_loader.hpp"
+#include "harness/suite.hpp"
+#include "reports/console_reporter.hpp"
+#include "reports/json_reporter.hpp"
+#include "reports/junit_reporter.hpp"
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <unistd.h>
+
+namespace xsime::cli {
+
+namespace {
+
+struct RunOptions {
+    std::vector<std::string> paths;
+    std::string target;
+    std::string root;
+    std::vector<std::string> filters;
+    std::vector<std::string> keywords;
+    std::string levels;
+    bool strict = false;
+    unsigned jobs = 1;
+    std::string shard;
+    unsigned repeat = 1;
+    unsigned rerun_failures = 0;
+    unsigned timeout_s = 1800;
+    unsigned step_timeout_ms = 5000;
+    unsigned scenario_timeout_ms = 30000;
+    std::string junit;
+    std::string json;
+    bool list = false;
+    std::string expect_failures;
+    std::string transport = "plain";
+};
+
+struct Target {
+    std::string host;
+    std::uint16_t port = 0;
+};
+
+std::optional<Target> parse_target(const std::string& text) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos || colon == 0) {
+        return std::nullopt;
+    }
+    try {
+        std::size_t used = 0;
+        const auto port = std::stoul(text.substr(colon + 1), &used);
+        if (used != text.size() - colon - 1 || port == 0 || port > 65535) {
+            return std::nullopt;
+        }
+        return Target{text.substr(0, colon), static_cast<std::uint16_t>(port)};
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+std::optional<std::set<harness::Level>> parse_levels(const std::string& text) {
+    std::set<harness::Level> levels;
+    std::stringstream stream(text);
+    std::string item;
+    while (std::getline(stream, item, ',')) {
+        const auto level = harness::parse_level(item);
+        if (!level) {
+            return std::nullopt;
+        }
+        levels.insert(*level);
+    }
+    return levels;
+}
+
+int usage_error(const std::string& message) {
+    std::cerr << "xsime-conform run: " << message << '\n';
+    return exit_usage;
+}
+
+// Opened before the run so that a bad path fails at once, not after an hour of testing.
+std::optional<std::ofstream> open_report(const std::string& path, std::string& error) {
+    if (path.empty()) {
+        return std::nullopt;
+    }
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (!out) {
+        error = "cannot write the report file '" + path + "'";
+    }
+    return out;
+}
+
+void list_plan(const std::vector<harness::Planned>& planned) {
+    for (const auto& item : planned) {
+        std::cout << item.scenario->id << "  [" << harness::to_string(item.scenario->level) << "]  "
+                  << item.scenario->name;
+        if (item.gated) {
+            std::cout << "  (skipped: " << *item.gated << ')';
+        }
+        std::cout << '\n';
+    }
+    std::cout << planned.size() << " scenarios\n";
+}
+
+int run(const RunOptions& options) {
+    if (options.transport != "plain") {
+        return usage_error("--transport: only 'plain' is available in this version");
+    }
+    harness::Selection selection;
+    selection.id_globs = options.filters;
+    selection.keywords = options.keywords;
+    if (!options.levels.empty()) {
+        auto levels = parse_levels(options.levels);
+        if (!levels) {
+            return usage_error("--level: expected a comma-separated list of must, should, "
+                               "interop; got '" +
+                               options.levels + "'");
+        }
+        selection.levels = *levels;
+    }
+    if (!options.shard.empty()) {
+        auto shard = harness::parse_shard(options.shard);
+        if (auto* error = std::get_if<std::string>(&shard)) {
+            return usage_error("--shard: " + *error);
+        }
+        selection.shard = std::get<harness::Shard>(shard);
+    }
+    std::optional<Target> target;
+    if (!options.target.empty()) {
+        target = parse_target(options.target);
+        if (!target) {
+            return usage_error("--target: expected HOST:PORT, got '" + options.target + "'");
+        }
+        if (options.root.empty()) {
+            return usage_error("--target needs --root DIR: the target's mailbox root on this "
+                               "machine, where scenario fixtures are prepared");
+        }
+    }
+    harness::SuiteOptions suite;
+    if (!options.expect_failures.empty()) {
+        auto baseline = harness::load_baseline(options.expect_failures);
+        if (auto* error = std::get_if<std::string>(&baseline)) {
+            return usage_error("--expect-failures: " + *error);
+        }
+        suite.expected_failures = std::get<std::set<std::string>>(baseline);
+    }
+
+    std::vector<std::filesystem::path> paths(options.paths.begin(), options.paths.end());
+    if (paths.empty()) {
+        paths.emplace_back("scenarios");
+    }
+    auto loaded = harness::load_scenarios(paths);
+    for (const auto& error : loaded.errors) {
+        std::cerr << harness::format(error) << '\n';
+    }
+    const bool file_errors = !loaded.errors.empty();
+    const auto planned = harness::plan(loaded.scenarios, selection);
+    if (options.list) {
+        list_plan(planned);
+        return file_errors ? exit_usage : exit_ok;
+    }
+    if (planned.empty()) {
+        // An empty shard is normal when there are more shards than scenarios; an empty
+        // selection otherwise is almost always a mistyped --filter or --keyword.
+        std::cerr << "xsime-conform run: no scenario selected\n";
+        return file_errors || !selection.shard ? exit_usage : exit_ok;
+    }
+
+    std::string report_error;
+    auto junit = open_report(options.junit, report_error);
+    auto json = open_report(options.json, report_error);
+    if (!report_error.empty()) {
+        return usage_error(report_error);
+    }
+
+    std::optional<EmbeddedServer> embedded;
+    std::unique_ptr<harness::Transport> transport;
+    std::filesystem::path root;
+    std::string target_text;
+    if (target) {
+        transport = std::make_unique<harness::PlainTransport>(target->host, target->port);
+        root = options.root;
+        target_text = options.target;
+    } else {
+        embedded.emplace();
+        transport = std::make_unique<harness::PlainTransport>(embedded->host(), embedded->port());
+        root = embedded->root();
+        target_text = "embedded reference server";
+    }
+    harness::LocalFixture fixture(root);
+
+    suite.jobs = options.jobs;
+    suite.repeat = options.repeat;
+    suite.rerun_failures = options.rerun_failures;
+    suite.run_timeout = std::chrono::seconds(options.timeout_s);
+    suite.runner.step_timeout = std::chrono::milliseconds(options.step_timeout_ms);
+    suite.runner.scenario_timeout = std::chrono::milliseconds(options.scenario_timeout_ms);
+
+    const bool tty = ::isatty(STDOUT_FILENO) == 1;
+    reports::ConsoleReporter console(std::cout, tty, tty);
+    const std::size_t total = planned.size() * std::max(1u, options.repeat);
+    std::size_t done = 0;
+    console.on_start(total);
+    auto result = harness::run_suite(
+        planned, *transport, fixture, suite,
+        [&](const harness::CaseResult& one) { console.on_case(one, ++done, total); });
+    result.tool_version = "0.1.0";
+    result.target = target_text;
+    result.settings = {
+        {"transport", options.transport},
+        {"jobs", std::to_string(options.jobs)},
+        {"strict", options.strict ? "true" : "false"},
+        {"levels", options.levels.empty() ? "must,should,interop" : options.levels},
+        {"shard", options.shard.empty() ? "1/1" : options.shard},
+        {"repeat", std::to_string(options.repeat)},
+        {"rerun_failures", std::to_string(options.rerun_failures)},
+        {"step_timeout_ms", std::to_string(options.step_timeout_ms)},
+        {"scenario_timeout_ms", std::to_string(options.scenario_timeout_ms)},
+        {"timeout_s", std::to_string(options.timeout_s)},
+    };
+    const auto outcome = harness::summarize(result, options.strict);
+    console.on_finish(result, outcome);
+    if (junit) {
+        reports::write_junit(result, *junit);
+    }
+    if (json) {
+        reports::write_json(result, outcome, *json);
+    }
+    return harness::exit_code(result, options.strict, file_errors);
+}
+
+} // namespace
+
+void setup_cmd_run(CLI::App& app, int& exit_code) {
+    auto options = std::make_shared<RunOptions>();
+    auto* cmd = app.add_subcommand(
+        "run", "Replay scenarios against a server under test (default: the embedded reference "
+               "server) and report. Exit codes: 0 all passed, 1 non-conformant, 2 usage or "
+               "scenario-file error, 3 target unreachable, harness fault or run deadline.");
+    cmd->add_option("paths", options->paths, "Scenario files or folders (default: scenarios/)");
+    cmd->add_option("--target", options->target,
+                    "HOST:PORT of the server under test (default: start the embedded server)");
+    cmd->add_option("--root", options->root,
+                    "The target's mailbox root on this machine, where fixtures are prepared "
+                    "(required with --target)")
+        ->check(CLI::ExistingDirectory);
+    cmd->add_option("--transport", options->transport, "How to reach the target: plain")
+        ->capture_default_str();
+    cmd->add_option("--filter", options->filters, "Only ids matching this shell glob (repeatable)");
+    cmd->add_option("--keyword", options->keywords,
+                    "Only scenarios with this keyword (repeatable)");
+    cmd->add_option("--level", options->levels,
+                    "Levels that run, comma-separated: must,should,interop (default: all; the "
+                    "others are reported as skipped)");
+    cmd->add_flag("--strict", options->strict, "A failing 'should' also fails the run");
+    cmd->add_option("-j,--jobs", options->jobs, "Scenarios run in parallel")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 256u));
+    cmd->add_option("--shard", options->shard,
+                    "Run the I-th of N deterministic slices, e.g. 2/4 (for parallel CI jobs)");
+    cmd->add_option("--repeat", options->repeat, "Run every scenario N times")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 10000u));
+    cmd->add_option("--rerun-failures", options->rerun_failures,
+                    "Rerun a failing scenario up to N times; a later pass is reported as flaky")
+        ->capture_default_str()
+        ->check(CLI::Range(0u, 100u));
+    cmd->add_option("--timeout", options->timeout_s, "Deadline for the whole run, in seconds")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 7u * 24 * 3600));
+    cmd->add_option("--step-timeout", options->step_timeout_ms,
+                    "Default deadline of a step, in milliseconds")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 3600u * 1000));
+    cmd->add_option("--scenario-timeout", options->scenario_timeout_ms,
+                    "Default deadline of a scenario, in milliseconds")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 3600u * 1000));
+    cmd->add_option("--junit", options->junit, "Write a JUnit XML report to FILE");
+    cmd->add_option("--json", options->json, "Write a JSON report to FILE (docs/reports.md)");
+    cmd->add_flag("--list", options->list, "List the scenarios that would run, and exit");
+    cmd->add_option("--expect-failures", options->expect_failures,
+                    "Known-failure baseline: a file with one scenario id per line. Listed "
+                    "failures do not fail the run; a listed case that passes does");
+    cmd->callback([options, &exit_code] { exit_code = run(*options); });
+}
+
+} // namespace xsime::cli
