@@ -7,6 +7,7 @@
 #include "harness/outcome.hpp"
 #include "harness/plain_connection.hpp"
 #include "harness/scenario_loader.hpp"
+#include "harness/scenario_runner.hpp"
 #include "harness/suite.hpp"
 #include "reports/console_reporter.hpp"
 #include "reports/json_reporter.hpp"
@@ -202,17 +203,21 @@ int run(const RunOptions& options) {
     suite.repeat = options.repeat;
     suite.rerun_failures = options.rerun_failures;
     suite.run_timeout = std::chrono::seconds(options.timeout_s);
-    suite.runner.step_timeout = std::chrono::milliseconds(options.step_timeout_ms);
-    suite.runner.scenario_timeout = std::chrono::milliseconds(options.scenario_timeout_ms);
+    harness::RunnerOptions runner;
+    runner.step_timeout = std::chrono::milliseconds(options.step_timeout_ms);
+    runner.scenario_timeout = std::chrono::milliseconds(options.scenario_timeout_ms);
 
     const bool tty = ::isatty(STDOUT_FILENO) == 1;
     reports::ConsoleReporter console(std::cout, tty, tty);
     const std::size_t total = planned.size() * std::max(1u, options.repeat);
     std::size_t done = 0;
     console.on_start(total);
-    auto result = harness::run_suite(
-        planned, *transport, fixture, suite,
-        [&](const harness::CaseResult& one) { console.on_case(one, ++done, total); });
+    const auto run_case = [&](const harness::Scenario& scenario, const std::atomic<bool>& cancel) {
+        return harness::run_scenario(scenario, *transport, fixture, runner, cancel);
+    };
+    auto result = harness::run_suite(planned, run_case, suite, [&](const harness::CaseResult& one) {
+        console.on_case(one, ++done, total);
+    });
     result.tool_version = "0.1.0";
     result.target = target_text;
     result.settings = {

@@ -120,7 +120,7 @@ std::variant<std::set<std::string>, std::string> load_baseline(const std::filesy
     return ids;
 }
 
-RunResult run_suite(const std::vector<Planned>& planned, Transport& transport, FixtureHost& fixture,
+RunResult run_suite(const std::vector<Planned>& planned, const CaseRunner& run_case,
                     const SuiteOptions& options,
                     const std::function<void(const CaseResult&)>& on_case) {
     RunResult run;
@@ -167,11 +167,11 @@ RunResult run_suite(const std::vector<Planned>& planned, Transport& transport, F
                 finish(std::move(result));
                 continue;
             }
-            auto result = run_scenario(scenario, transport, fixture, options.runner, cancel);
+            auto result = run_case(scenario, cancel);
             std::uint32_t attempts = 1;
             while (failed(result) && attempts <= options.rerun_failures && !cancel.load()) {
                 ++attempts;
-                auto again = run_scenario(scenario, transport, fixture, options.runner, cancel);
+                auto again = run_case(scenario, cancel);
                 if (!failed(again)) {
                     // A pass on rerun is reported as flaky, with the first failure kept.
                     result.flaky = true;

@@ -2,12 +2,10 @@
 // the whole-run deadline and the known-failure baseline.
 #pragma once
 
-#include "harness/fixture_host.hpp"
 #include "harness/result.hpp"
 #include "harness/scenario.hpp"
-#include "harness/scenario_runner.hpp"
-#include "harness/transport.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -53,13 +51,17 @@ struct SuiteOptions {
     unsigned repeat = 1;
     unsigned rerun_failures = 0;
     std::chrono::milliseconds run_timeout{0}; // 0: none
-    RunnerOptions runner;
     std::set<std::string> expected_failures;
 };
 
+// Runs one scenario once; called from several threads at a time. `cancel` turns true when
+// the whole-run deadline passes. In production: run_scenario on a transport and fixture.
+using CaseRunner =
+    std::function<CaseResult(const Scenario& scenario, const std::atomic<bool>& cancel)>;
+
 // Runs the plan; `on_case` is called (from worker threads, one call at a time) as each
 // case reaches its final verdict. Cases in the result are sorted by id, then repetition.
-RunResult run_suite(const std::vector<Planned>& planned, Transport& transport, FixtureHost& fixture,
+RunResult run_suite(const std::vector<Planned>& planned, const CaseRunner& run_case,
                     const SuiteOptions& options,
                     const std::function<void(const CaseResult&)>& on_case);
 
