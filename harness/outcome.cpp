@@ -113,15 +113,7 @@ std::string_view verdict_name(Verdict verdict) {
 }
 
 std::string_view level_name(Level level) {
-    switch (level) {
-    case Level::must:
-        return "must";
-    case Level::should:
-        return "should";
-    case Level::interop:
-        return "interop";
-    }
-    return "unknown";
+    return to_string(level);
 }
 
 std::string_view baseline_name(Baseline baseline) {

@@ -63,6 +63,10 @@ struct CaseResult {
     Baseline baseline = Baseline::none;
 };
 
+// A case result carrying the scenario's identity (id, name, area, level, clauses,
+// requirement, keywords, file) and nothing else yet.
+CaseResult case_of(const Scenario& scenario);
+
 struct RunResult {
     std::string tool_version;
     std::string target; // "embedded", or HOST:PORT

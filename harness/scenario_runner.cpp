@@ -1188,15 +1188,7 @@ StepResult Runner::run_step(const Step& step, std::size_t index) {
 }
 
 CaseResult Runner::run() {
-    CaseResult result;
-    result.id = scenario_.id;
-    result.name = scenario_.name;
-    result.area = scenario_.area();
-    result.level = scenario_.level;
-    result.clauses = scenario_.clauses;
-    result.requirement = scenario_.requirement;
-    result.keywords = scenario_.keywords;
-    result.file = scenario_.file.string();
+    CaseResult result = case_of(scenario_);
 
     auto finish = [&](StepResult stop, std::optional<std::size_t> failed_step) {
         if (stop) {
@@ -1297,15 +1289,7 @@ CaseResult run_scenario(const Scenario& scenario, Transport& transport, FixtureH
     } catch (const std::exception& e) {
         // Only the unexpected gets here (allocation failure, a filesystem fault): still a
         // value, so one broken case never takes the run down.
-        CaseResult result;
-        result.id = scenario.id;
-        result.name = scenario.name;
-        result.area = scenario.area();
-        result.level = scenario.level;
-        result.clauses = scenario.clauses;
-        result.requirement = scenario.requirement;
-        result.keywords = scenario.keywords;
-        result.file = scenario.file.string();
+        CaseResult result = case_of(scenario);
         result.verdict = Verdict::error;
         result.message = std::string("harness fault: ") + e.what();
         return result;

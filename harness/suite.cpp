@@ -38,15 +38,7 @@ std::optional<unsigned> parse_unsigned(std::string_view text) {
 }
 
 CaseResult skipped_case(const Scenario& scenario, std::string reason) {
-    CaseResult result;
-    result.id = scenario.id;
-    result.name = scenario.name;
-    result.area = scenario.area();
-    result.level = scenario.level;
-    result.clauses = scenario.clauses;
-    result.requirement = scenario.requirement;
-    result.keywords = scenario.keywords;
-    result.file = scenario.file.string();
+    CaseResult result = case_of(scenario);
     result.verdict = Verdict::skipped;
     result.skip_reason = std::move(reason);
     result.attempts = 0;

@@ -1,0 +1,19 @@
+// Helpers of the result model.
+#include "harness/result.hpp"
+
+namespace xsime::harness {
+
+CaseResult case_of(const Scenario& scenario) {
+    CaseResult result;
+    result.id = scenario.id;
+    result.name = scenario.name;
+    result.area = scenario.area();
+    result.level = scenario.level;
+    result.clauses = scenario.clauses;
+    result.requirement = scenario.requirement;
+    result.keywords = scenario.keywords;
+    result.file = scenario.file.string();
+    return result;
+}
+
+} // namespace xsime::harness
