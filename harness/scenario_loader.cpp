@@ -1273,7 +1273,7 @@ std::optional<Scenario> Checker::scenario(const json& doc) {
         for (std::size_t i = 0; i < out.clauses.size(); ++i) {
             if (!boost::regex_match(out.clauses[i], clause_pattern())) {
                 error(child("/clauses", i), "expected a clause ID (upper-case letters, digits "
-                                            "and '-', e.g. \"OP5-PUSH-FORMAT\"), got " +
+                                            "and '-', e.g. \"PUSH-FORMAT\"), got " +
                                                 quote(out.clauses[i]));
                 ok = false;
             }
@@ -1491,8 +1491,10 @@ LoadResult load_scenarios(const std::vector<std::filesystem::path>& paths) {
         for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
             const auto& entry = *it;
             std::error_code type_ec;
+            // The suite's two other JSON files live beside the scenarios.
+            const auto name = entry.path().filename();
             if (entry.is_regular_file(type_ec) && entry.path().extension() == ".json" &&
-                entry.path().filename() != "schema.json") {
+                name != "schema.json" && name != "clauses.json") {
                 found.push_back(entry.path());
             }
         }

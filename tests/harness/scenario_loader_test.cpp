@@ -140,7 +140,7 @@ TEST(ScenarioLoader, TemplateLoadsIntoTheExactModel) {
     EXPECT_EQ(s.id, "delivery.one-recipient");
     EXPECT_EQ(s.area(), "delivery");
     EXPECT_EQ(s.name, "A message to one user is pushed to that user as timestamp:user:message");
-    EXPECT_EQ(s.clauses, std::vector<std::string>{"OP5-PUSH-FORMAT"});
+    EXPECT_EQ(s.clauses, std::vector<std::string>{"PUSH-FORMAT"});
     EXPECT_EQ(s.requirement, "It looks like this: timestamp:user:message");
     EXPECT_EQ(s.level, Level::must);
     EXPECT_EQ(s.keywords, (std::vector<std::string>{"delivery", "push"}));
@@ -385,7 +385,7 @@ TEST(ScenarioLoaderErrors, BadIdPattern) {
 
 TEST(ScenarioLoaderErrors, BadClauseIdPointsAtTheItem) {
     const auto errors = errors_with([](json& doc) {
-        doc["clauses"] = {"OP5-PUSH-FORMAT", "op5-lower"};
+        doc["clauses"] = {"PUSH-FORMAT", "op5-lower"};
     });
     EXPECT_TRUE(only_error(errors, "/clauses/1", "expected a clause ID"));
     EXPECT_TRUE(only_error(errors_with([](json& doc) { doc["clauses"] = json::array(); }),

@@ -45,7 +45,7 @@ CaseResult failing(std::string id) {
     CaseResult result = passing(std::move(id));
     result.name = "A message to one user is pushed to that user";
     result.verdict = Verdict::fail;
-    result.clauses = {"OP5-PUSH-FORMAT", "OP5-TIMESTAMP"};
+    result.clauses = {"PUSH-FORMAT", "OP5-TIMESTAMP"};
     result.requirement = "It looks like this: timestamp:user:message";
     result.message = "the push did not arrive";
     result.expected = "opcode 5, payload matching (?<ts>[0-9]+):alice:hello";
@@ -78,7 +78,7 @@ TEST(ConsoleReporter, PrintsAFailureAsSoonAsItHappensWithEverythingNeeded) {
     };
     expect_line("FAIL  delivery.one-recipient \u2014 A message to one user is pushed to that user");
     expect_line("      the push did not arrive");
-    expect_line("      level must \u00b7 clauses OP5-PUSH-FORMAT, OP5-TIMESTAMP");
+    expect_line("      level must \u00b7 clauses PUSH-FORMAT, OP5-TIMESTAMP");
     expect_line("      requirement: \"It looks like this: timestamp:user:message\"");
     expect_line("      step 3 at /steps/3: the push");
     expect_line("      expected: opcode 5, payload matching (?<ts>[0-9]+):alice:hello");

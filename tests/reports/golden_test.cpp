@@ -76,13 +76,13 @@ RunResult golden_run() {
     CaseResult pass = base("delivery.one-recipient",
                            "A message to one user is pushed to that user as timestamp:user:message",
                            Level::must, Verdict::pass);
-    pass.clauses = {"OP5-PUSH-FORMAT"};
+    pass.clauses = {"PUSH-FORMAT"};
     pass.requirement = "It looks like this: timestamp:user:message";
 
     CaseResult fail =
         base("delivery.burst-same-second", "Messages sent in the same second all arrive, in order",
              Level::must, Verdict::fail);
-    fail.clauses = {"OP5-PUSH-FORMAT", "OP5-TIMESTAMP"};
+    fail.clauses = {"PUSH-FORMAT", "OP5-TIMESTAMP"};
     fail.requirement = "The timestamp represents the moment in which the server received the "
                        "message, not the moment in which the user send it.";
     fail.keywords = {"delivery", "push", "timestamp"};

@@ -170,7 +170,7 @@ RunResult sample_run() {
     fail.name = "A message to one user";
     fail.area = "delivery";
     fail.level = Level::must;
-    fail.clauses = {"OP5-PUSH-FORMAT"};
+    fail.clauses = {"PUSH-FORMAT"};
     fail.requirement = "It looks like this: timestamp:user:message";
     fail.keywords = {"delivery", "push"};
     fail.file = "scenarios/delivery/one-recipient.json";
@@ -257,7 +257,7 @@ TEST(JsonReporter, CasesAreSortedAndComplete) {
     const json& fail = cases[1];
     EXPECT_EQ(fail["verdict"], "fail");
     EXPECT_EQ(fail["area"], "delivery");
-    EXPECT_EQ(fail["clauses"], json::array({"OP5-PUSH-FORMAT"}));
+    EXPECT_EQ(fail["clauses"], json::array({"PUSH-FORMAT"}));
     EXPECT_EQ(fail["keywords"], json::array({"delivery", "push"}));
     EXPECT_EQ(fail["file"], "scenarios/delivery/one-recipient.json");
     EXPECT_EQ(fail["message"], "bad bytes \\xFF\\xFE here"); // invalid UTF-8 made visible

@@ -92,7 +92,7 @@ CaseResult make_case(std::string id, Verdict verdict, Level level = Level::must)
     result.name = "name of " + result.id;
     result.level = level;
     result.verdict = verdict;
-    result.clauses = {"OP5-PUSH-FORMAT"};
+    result.clauses = {"PUSH-FORMAT"};
     result.requirement = "It looks like this: timestamp:user:message";
     result.duration = 1234567us;
     if (verdict == Verdict::fail || verdict == Verdict::error) {
@@ -190,7 +190,7 @@ TEST(JunitReporter, EachVerdictMapsToItsElement) {
               std::string::npos);
     EXPECT_NE(fail.find("requirement: \"It looks like this: timestamp:user:message\"\n"),
               std::string::npos);
-    EXPECT_NE(fail.find("clauses: OP5-PUSH-FORMAT\n"), std::string::npos);
+    EXPECT_NE(fail.find("clauses: PUSH-FORMAT\n"), std::string::npos);
     EXPECT_NE(fail.find("<system-out>+0.000ms alice \u2192 setup (0x04) flags 2\n    bytes: 04 "
                         "00 00 00 02\n</system-out>"),
               std::string::npos)
