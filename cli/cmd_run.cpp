@@ -13,13 +13,17 @@
 #include "reports/json_reporter.hpp"
 #include "reports/junit_reporter.hpp"
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <set>
 #include <sstream>
+#include <string>
 #include <unistd.h>
+#include <vector>
 
 namespace xsime::cli {
 
@@ -63,7 +67,12 @@ std::optional<Target> parse_target(const std::string& text) {
         if (used != text.size() - colon - 1 || port == 0 || port > 65535) {
             return std::nullopt;
         }
-        return Target{text.substr(0, colon), static_cast<std::uint16_t>(port)};
+        auto host = text.substr(0, colon);
+        // "[::1]:7777": the brackets only separate an IPv6 address from the port.
+        if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+            host = host.substr(1, host.size() - 2);
+        }
+        return Target{host, static_cast<std::uint16_t>(port)};
     } catch (const std::exception&) {
         return std::nullopt;
     }
@@ -109,7 +118,7 @@ void list_plan(const std::vector<harness::Planned>& planned) {
         }
         std::cout << '\n';
     }
-    std::cout << planned.size() << " scenarios\n";
+    std::cout << planned.size() << (planned.size() == 1 ? " scenario\n" : " scenarios\n");
 }
 
 int run(const RunOptions& options) {
@@ -145,6 +154,13 @@ int run(const RunOptions& options) {
             return usage_error("--target needs --root DIR: the target's mailbox root on this "
                                "machine, where scenario fixtures are prepared");
         }
+    } else if (!options.root.empty()) {
+        // Silently ignoring it would let a user believe fixtures went to that folder.
+        return usage_error("--root is only used with --target: the embedded server keeps its "
+                           "mailbox in a temporary folder of its own");
+    }
+    if (!options.junit.empty() && options.junit == options.json) {
+        return usage_error("--junit and --json name the same file '" + options.junit + "'");
     }
     harness::SuiteOptions suite;
     if (!options.expect_failures.empty()) {
@@ -157,6 +173,11 @@ int run(const RunOptions& options) {
 
     std::vector<std::filesystem::path> paths(options.paths.begin(), options.paths.end());
     if (paths.empty()) {
+        std::error_code ignored;
+        if (!std::filesystem::is_directory("scenarios", ignored)) {
+            return usage_error("no scenario files or folders given, and there is no scenarios/ "
+                               "folder here; pass them as arguments (see --help)");
+        }
         paths.emplace_back("scenarios");
     }
     auto loaded = harness::load_scenarios(paths);
@@ -164,16 +185,43 @@ int run(const RunOptions& options) {
         std::cerr << harness::format(error) << '\n';
     }
     const bool file_errors = !loaded.errors.empty();
+    // A baseline id that names no scenario is most likely a typo or a renamed scenario: the
+    // case it meant to excuse would fail the run with no hint why.
+    for (const auto& id : suite.expected_failures) {
+        const bool known =
+            std::any_of(loaded.scenarios.begin(), loaded.scenarios.end(),
+                        [&](const harness::Scenario& scenario) { return scenario.id == id; });
+        if (!known) {
+            std::cerr << "xsime-conform run: warning: " << options.expect_failures << ": '" << id
+                      << "' is not the id of any loaded scenario\n";
+        }
+    }
     const auto planned = harness::plan(loaded.scenarios, selection);
     if (options.list) {
         list_plan(planned);
         return file_errors ? exit_usage : exit_ok;
     }
     if (planned.empty()) {
-        // An empty shard is normal when there are more shards than scenarios; an empty
-        // selection otherwise is almost always a mistyped --filter or --keyword.
-        std::cerr << "xsime-conform run: no scenario selected\n";
-        return file_errors || !selection.shard ? exit_usage : exit_ok;
+        auto unsharded = selection;
+        unsharded.shard.reset();
+        const auto selected = harness::plan(loaded.scenarios, unsharded).size();
+        if (selected == 0) {
+            // Almost always a mistyped --filter or --keyword, or the wrong folder.
+            std::cerr << "xsime-conform run: no scenario selected: " << loaded.scenarios.size()
+                      << (loaded.scenarios.size() == 1 ? " scenario" : " scenarios") << " loaded";
+            for (const auto& glob : options.filters) {
+                std::cerr << ", --filter '" << glob << '\'';
+            }
+            for (const auto& keyword : options.keywords) {
+                std::cerr << ", --keyword '" << keyword << '\'';
+            }
+            std::cerr << '\n';
+            return exit_usage;
+        }
+        // An empty shard is normal when there are more shards than scenarios. The run goes
+        // on with no case, so that the reports a CI job publishes exist.
+        std::cerr << "xsime-conform run: shard " << options.shard << " is empty (" << selected
+                  << (selected == 1 ? " scenario" : " scenarios") << " selected in all)\n";
     }
 
     std::string report_error;
@@ -195,7 +243,7 @@ int run(const RunOptions& options) {
         embedded.emplace();
         transport = std::make_unique<harness::PlainTransport>(embedded->host(), embedded->port());
         root = embedded->root();
-        target_text = "embedded reference server";
+        target_text = "embedded"; // the value docs/reports.md documents for the reports
     }
     harness::LocalFixture fixture(root);
 
@@ -232,13 +280,44 @@ int run(const RunOptions& options) {
         {"scenario_timeout_ms", std::to_string(options.scenario_timeout_ms)},
         {"timeout_s", std::to_string(options.timeout_s)},
     };
+    // The selection too, so that a report says what it covers; only when given.
+    const auto joined = [](const std::vector<std::string>& items) {
+        std::string text;
+        for (const auto& item : items) {
+            text += (text.empty() ? "" : " ") + item;
+        }
+        return text;
+    };
+    if (!options.filters.empty()) {
+        result.settings["filter"] = joined(options.filters);
+    }
+    if (!options.keywords.empty()) {
+        result.settings["keyword"] = joined(options.keywords);
+    }
+    if (!options.expect_failures.empty()) {
+        result.settings["expect_failures"] = options.expect_failures;
+    }
     const auto outcome = harness::summarize(result, options.strict);
     console.on_finish(result, outcome);
+    // A report CI cannot read is a harness fault, not a pass: check that it was written.
+    bool reports_written = true;
+    const auto finish_report = [&](std::ofstream& out, const std::string& path) {
+        out.flush();
+        if (!out) {
+            std::cerr << "xsime-conform run: writing the report file '" << path << "' failed\n";
+            reports_written = false;
+        }
+    };
     if (junit) {
         reports::write_junit(result, *junit);
+        finish_report(*junit, options.junit);
     }
     if (json) {
         reports::write_json(result, outcome, *json);
+        finish_report(*json, options.json);
+    }
+    if (!reports_written) {
+        return exit_harness_fault;
     }
     return harness::exit_code(result, options.strict, file_errors);
 }
@@ -251,27 +330,41 @@ void setup_cmd_run(CLI::App& app, int& exit_code) {
         "run", "Replay scenarios against a server under test (default: the embedded reference "
                "server) and report. Exit codes: 0 all passed, 1 non-conformant, 2 usage or "
                "scenario-file error, 3 target unreachable, harness fault or run deadline.");
-    cmd->add_option("paths", options->paths, "Scenario files or folders (default: scenarios/)");
+    cmd->add_option("paths", options->paths,
+                    "Scenario files or folders (default: scenarios/ in the current folder)")
+        ->type_name("PATH");
     cmd->add_option("--target", options->target,
-                    "HOST:PORT of the server under test (default: start the embedded server)");
+                    "The server under test, e.g. 127.0.0.1:7777 or [::1]:7777 (default: start "
+                    "the embedded server)")
+        ->type_name("HOST:PORT");
     cmd->add_option("--root", options->root,
                     "The target's mailbox root on this machine, where fixtures are prepared "
                     "(required with --target)")
         ->check(CLI::ExistingDirectory);
     cmd->add_option("--transport", options->transport, "How to reach the target: plain")
         ->capture_default_str();
-    cmd->add_option("--filter", options->filters, "Only ids matching this shell glob (repeatable)");
+    // One value per occurrence: otherwise `--filter 'a.*' scenarios/` would read the folder
+    // as a second glob.
+    cmd->add_option("--filter", options->filters,
+                    "Only ids matching this shell glob, e.g. 'delivery.*' (repeatable: any)")
+        ->type_name("GLOB")
+        ->allow_extra_args(false);
     cmd->add_option("--keyword", options->keywords,
-                    "Only scenarios with this keyword (repeatable)");
+                    "Only scenarios with this keyword (repeatable: any)")
+        ->type_name("WORD")
+        ->allow_extra_args(false);
     cmd->add_option("--level", options->levels,
                     "Levels that run, comma-separated: must,should,interop (default: all; the "
-                    "others are reported as skipped)");
+                    "others are reported as skipped)")
+        ->type_name("LEVELS");
     cmd->add_flag("--strict", options->strict, "A failing 'should' also fails the run");
     cmd->add_option("-j,--jobs", options->jobs, "Scenarios run in parallel")
         ->capture_default_str()
         ->check(CLI::Range(1u, 256u));
     cmd->add_option("--shard", options->shard,
-                    "Run the I-th of N deterministic slices, e.g. 2/4 (for parallel CI jobs)");
+                    "Run the I-th of N deterministic slices, e.g. 2/4 (for parallel CI jobs; "
+                    "an empty slice passes)")
+        ->type_name("I/N");
     cmd->add_option("--repeat", options->repeat, "Run every scenario N times")
         ->capture_default_str()
         ->check(CLI::Range(1u, 10000u));
@@ -279,7 +372,9 @@ void setup_cmd_run(CLI::App& app, int& exit_code) {
                     "Rerun a failing scenario up to N times; a later pass is reported as flaky")
         ->capture_default_str()
         ->check(CLI::Range(0u, 100u));
-    cmd->add_option("--timeout", options->timeout_s, "Deadline for the whole run, in seconds")
+    cmd->add_option("--timeout", options->timeout_s,
+                    "Deadline for the whole run, in seconds: running cases are stopped, the "
+                    "rest skipped, and the run exits 3")
         ->capture_default_str()
         ->check(CLI::Range(1u, 7u * 24 * 3600));
     cmd->add_option("--step-timeout", options->step_timeout_ms,
@@ -290,12 +385,15 @@ void setup_cmd_run(CLI::App& app, int& exit_code) {
                     "Default deadline of a scenario, in milliseconds")
         ->capture_default_str()
         ->check(CLI::Range(1u, 3600u * 1000));
-    cmd->add_option("--junit", options->junit, "Write a JUnit XML report to FILE");
-    cmd->add_option("--json", options->json, "Write a JSON report to FILE (docs/reports.md)");
+    cmd->add_option("--junit", options->junit, "Write a JUnit XML report to FILE")
+        ->type_name("FILE");
+    cmd->add_option("--json", options->json, "Write a JSON report to FILE (docs/reports.md)")
+        ->type_name("FILE");
     cmd->add_flag("--list", options->list, "List the scenarios that would run, and exit");
     cmd->add_option("--expect-failures", options->expect_failures,
                     "Known-failure baseline: a file with one scenario id per line. Listed "
-                    "failures do not fail the run; a listed case that passes does");
+                    "failures do not fail the run; a listed case that passes does")
+        ->type_name("FILE");
     cmd->callback([options, &exit_code] { exit_code = run(*options); });
 }
 

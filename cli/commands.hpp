@@ -8,5 +8,7 @@ namespace xsime::cli {
 // Each registers its subcommand; its callback stores the process exit code in `exit_code`.
 void setup_cmd_serve(CLI::App& app, int& exit_code);
 void setup_cmd_run(CLI::App& app, int& exit_code);
+void setup_cmd_coverage(CLI::App& app, int& exit_code);
+void setup_cmd_keygen(CLI::App& app, int& exit_code);
 
 } // namespace xsime::cli

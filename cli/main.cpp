@@ -13,7 +13,9 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", "xsime-conform 0.1.0");
     int exit_code = xsime::cli::exit_ok;
     xsime::cli::setup_cmd_run(app, exit_code);
+    xsime::cli::setup_cmd_coverage(app, exit_code);
     xsime::cli::setup_cmd_serve(app, exit_code);
+    xsime::cli::setup_cmd_keygen(app, exit_code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {
