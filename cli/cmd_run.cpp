@@ -266,7 +266,7 @@ int run(const RunOptions& options) {
     auto result = harness::run_suite(planned, run_case, suite, [&](const harness::CaseResult& one) {
         console.on_case(one, ++done, total);
     });
-    result.tool_version = "0.1.0";
+    result.tool_version = XSIME_VERSION;
     result.target = target_text;
     result.settings = {
         {"transport", options.transport},

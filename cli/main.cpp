@@ -10,7 +10,7 @@ int main(int argc, char** argv) {
     CLI::App app{"xsime-conform: conformance harness, reference server and fuzzer for the "
                  "Instant Message eXtension (XSIME) of the TF PROTOCOL."};
     app.require_subcommand(1);
-    app.set_version_flag("--version", "xsime-conform 0.1.0");
+    app.set_version_flag("--version", "xsime-conform " XSIME_VERSION);
     int exit_code = xsime::cli::exit_ok;
     xsime::cli::setup_cmd_run(app, exit_code);
     xsime::cli::setup_cmd_coverage(app, exit_code);
