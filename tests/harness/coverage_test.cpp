@@ -1,12 +1,10 @@
 // Tests of the clause catalogue loader and the clause x scenario coverage.
 #include "harness/coverage.hpp"
-
-#include <gtest/gtest.h>
+#include "harness/scenario_loader.hpp"
 
 #include <filesystem>
 #include <fstream>
-
-#include "harness/scenario_loader.hpp"
+#include <gtest/gtest.h>
 
 namespace xsime::harness {
 namespace {
@@ -27,7 +25,8 @@ Scenario citing(std::string id, std::vector<std::string> clauses) {
 }
 
 std::vector<Clause> catalogue() {
-    return {Clause{"A", Level::must, "spec", "x", "a"}, Clause{"B", Level::should, "spec", "x", "b"},
+    return {Clause{"A", Level::must, "spec", "x", "a"},
+            Clause{"B", Level::should, "spec", "x", "b"},
             Clause{"C", Level::interop, "design", "x", "c"}};
 }
 
