@@ -1,6 +1,8 @@
 // Running a program to completion with a deadline and captured output, for end-to-end tests.
 #include "tests/support/run_process.hpp"
 
+#include "tests/support/spawn.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
@@ -99,37 +101,9 @@ ProcessResult run_process(const std::vector<std::string>& args, std::chrono::mil
         throw std::runtime_error(std::string("pipe2: ") + std::strerror(saved));
     }
     const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    const long open_max = std::min(::sysconf(_SC_OPEN_MAX), 65536L);
-
     const auto started = steady::now();
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        if (null_fd >= 0) {
-            ::dup2(null_fd, STDIN_FILENO);
-        }
-        ::dup2(out_pipe[1], STDOUT_FILENO);
-        ::dup2(err_pipe[1], STDERR_FILENO);
-        if (::close_range(3, ~0U, 0) != 0) {
-            for (int fd = 3; fd < open_max; ++fd) {
-                ::close(fd);
-            }
-        }
-        sigset_t none;
-        ::sigemptyset(&none);
-        ::sigprocmask(SIG_SETMASK, &none, nullptr);
-        ::signal(SIGPIPE, SIG_DFL);
-        ::signal(SIGTERM, SIG_DFL);
-        ::signal(SIGINT, SIG_DFL);
-        if (!dir.empty() && ::chdir(dir.c_str()) != 0) {
-            static constexpr char failed[] = "run_process: chdir failed\n";
-            [[maybe_unused]] auto n = ::write(STDERR_FILENO, failed, sizeof failed - 1);
-            ::_exit(127);
-        }
-        ::execv(argv[0], argv.data());
-        static constexpr char failed[] = "run_process: execv failed\n";
-        [[maybe_unused]] auto n = ::write(STDERR_FILENO, failed, sizeof failed - 1);
-        ::_exit(127);
-    }
+    const pid_t pid = spawn_child(argv.data(), null_fd, out_pipe[1], err_pipe[1],
+                                  dir.empty() ? nullptr : dir.c_str());
     const int fork_errno = errno;
     ::close(out_pipe[1]);
     ::close(err_pipe[1]);

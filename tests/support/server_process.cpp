@@ -1,6 +1,8 @@
 // Starting, watching and stopping the real `xsime-conform serve` process for integration tests.
 #include "tests/support/server_process.hpp"
 
+#include "tests/support/spawn.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -129,36 +131,7 @@ ServerProcess::ServerProcess(const TempRoot& root, std::vector<std::string> extr
         throw std::runtime_error(message);
     }
 
-    // For kernels without close_range (before 5.9): the descriptors to close one by one.
-    const long open_max = std::min(::sysconf(_SC_OPEN_MAX), 65536L);
-
-    pid_ = ::fork();
-    if (pid_ == 0) {
-        // The child: stdin from /dev/null, stdout to the pipe, stderr to the file. dup2
-        // clears O_CLOEXEC on the copies; every other descriptor of the test process
-        // (client sockets of earlier tests, Asio's internals) is closed so that the
-        // server never holds a peer's socket open.
-        ::dup2(null_fd, STDIN_FILENO);
-        ::dup2(out_pipe[1], STDOUT_FILENO);
-        ::dup2(err_fd, STDERR_FILENO);
-        if (::close_range(3, ~0U, 0) != 0) {
-            for (int fd = 3; fd < open_max; ++fd) {
-                ::close(fd);
-            }
-        }
-        // Signal dispositions set to ignore and the signal mask survive exec; the server
-        // must see SIGTERM and SIGPIPE as a shell would start it.
-        sigset_t none;
-        ::sigemptyset(&none);
-        ::sigprocmask(SIG_SETMASK, &none, nullptr);
-        ::signal(SIGPIPE, SIG_DFL);
-        ::signal(SIGTERM, SIG_DFL);
-        ::signal(SIGINT, SIG_DFL);
-        ::execv(argv[0], argv.data());
-        static constexpr char failed[] = "server_process: execv failed\n";
-        [[maybe_unused]] auto n = ::write(STDERR_FILENO, failed, sizeof failed - 1);
-        ::_exit(127);
-    }
+    pid_ = spawn_child(argv.data(), null_fd, out_pipe[1], err_fd, nullptr);
     const int fork_errno = errno;
     ::close(out_pipe[1]);
     ::close(err_fd);
