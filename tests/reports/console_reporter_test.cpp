@@ -1,6 +1,7 @@
 // The console reporter: failures as they happen, the terminal progress line, the summary.
 #include "harness/outcome.hpp"
 #include "reports/console_reporter.hpp"
+#include "tests/reports/transcript_entry.hpp"
 
 #include <gtest/gtest.h>
 #include <sstream>
@@ -20,16 +21,7 @@ using xsime::harness::Verdict;
 using xsime::reports::ConsoleReporter;
 using namespace std::chrono_literals;
 
-TranscriptEntry entry(std::chrono::microseconds offset, std::string session,
-                      TranscriptEntry::Kind kind, std::string bytes, std::string decoded = "") {
-    TranscriptEntry out;
-    out.offset = offset;
-    out.session = std::move(session);
-    out.kind = kind;
-    out.bytes = std::move(bytes);
-    out.decoded = std::move(decoded);
-    return out;
-}
+using xsime::test::entry;
 
 CaseResult passing(std::string id) {
     CaseResult result;

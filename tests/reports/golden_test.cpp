@@ -8,6 +8,7 @@
 #include "reports/console_reporter.hpp"
 #include "reports/json_reporter.hpp"
 #include "reports/junit_reporter.hpp"
+#include "tests/reports/transcript_entry.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -36,16 +37,7 @@ using namespace std::string_literals;
 const std::filesystem::path golden_dir = XSIME_GOLDEN_DIR;
 const std::filesystem::path reports_dir = XSIME_REPORTS_DIR;
 
-TranscriptEntry entry(std::chrono::microseconds offset, std::string session,
-                      TranscriptEntry::Kind kind, std::string bytes, std::string decoded = "") {
-    TranscriptEntry out;
-    out.offset = offset;
-    out.session = std::move(session);
-    out.kind = kind;
-    out.bytes = std::move(bytes);
-    out.decoded = std::move(decoded);
-    return out;
-}
+using xsime::test::entry;
 
 CaseResult base(std::string id, std::string name, Level level, Verdict verdict) {
     CaseResult result;

@@ -1,6 +1,7 @@
 // The JSON reporter: document shape, byte handling, and agreement with the project's
 // reports/json-report.schema.json (checked by a small validator below, no new dependency).
 #include "reports/json_reporter.hpp"
+#include "tests/reports/transcript_entry.hpp"
 
 #include <algorithm>
 #include <boost/regex.hpp>
@@ -146,16 +147,7 @@ private:
     json root_;
 };
 
-TranscriptEntry entry(std::chrono::microseconds offset, std::string session,
-                      TranscriptEntry::Kind kind, std::string bytes, std::string decoded = "") {
-    TranscriptEntry out;
-    out.offset = offset;
-    out.session = std::move(session);
-    out.kind = kind;
-    out.bytes = std::move(bytes);
-    out.decoded = std::move(decoded);
-    return out;
-}
+using xsime::test::entry;
 
 RunResult sample_run() {
     RunResult run;
