@@ -345,9 +345,9 @@ std::vector<StoredMessage> list_messages(const fs::path& messages) {
 
 } // namespace
 
-FsMailbox::FsMailbox(const std::filesystem::path& root)
+FsMailbox::FsMailbox(const std::filesystem::path& root, Faults faults)
     // Starting from the clock keeps names increasing across restarts of the server.
-    : sequence_(static_cast<std::uint64_t>(realtime_ns())) {
+    : faults_(faults), sequence_(static_cast<std::uint64_t>(realtime_ns())) {
     std::error_code ec;
     root_ = fs::canonical(root, ec);
     if (ec) {
@@ -483,7 +483,8 @@ FsMailbox::deliver(const OrgUnitRef& org, std::string_view sender,
             continue;
         }
         const fs::path messages = dir / "messages";
-        if (sender_name && !sender_name->empty()) {
+        // FAULT blacklist_ignored: the blacklist is never looked at.
+        if (sender_name && !sender_name->empty() && !faults_.has(Fault::blacklist_ignored)) {
             struct stat st {};
             const fs::path entry = messages / "blacklist" / *sender_name;
             if (::lstat(entry.c_str(), &st) == 0) {
@@ -492,9 +493,10 @@ FsMailbox::deliver(const OrgUnitRef& org, std::string_view sender,
             }
         }
         std::string reason;
-        placement_started(messages);
-        const auto placed = place(tmp, messages, name, timestamp, content, sequence_, reason);
-        placement_finished(messages);
+        const auto placed = [&] {
+            std::lock_guard folder(folder_mutex(messages));
+            return place(tmp, messages, name, timestamp, content, sequence_, reason);
+        }();
         switch (placed) {
         case Placed::ok:
             ++report.delivered;
@@ -531,15 +533,10 @@ std::optional<std::vector<StoredMessage>> FsMailbox::scan(const UserRef& user, S
         return std::nullopt;
     }
 
-    // Bounded: under a constant stream of placements the last listing is used as is.
     std::vector<StoredMessage> out;
-    for (int attempt = 0; attempt < 4; ++attempt) {
-        const Placements before = placements(user.messages);
+    {
+        std::lock_guard folder(folder_mutex(user.messages));
         out = list_messages(user.messages);
-        const Placements after = placements(user.messages);
-        if (before.started == before.finished && after.started == before.started) {
-            break;
-        }
     }
 
     // The memo is only trusted if the mtime had already settled when the folder was
@@ -601,20 +598,13 @@ void FsMailbox::remove(const UserRef& user, const StoredMessage& message) {
     ::unlink((user.messages / message.name).c_str());
 }
 
-FsMailbox::Placements FsMailbox::placements(const fs::path& messages) {
-    std::lock_guard lock(placements_mutex_);
-    const auto found = placements_.find(messages.native());
-    return found == placements_.end() ? Placements{} : found->second;
-}
-
-void FsMailbox::placement_started(const fs::path& messages) {
-    std::lock_guard lock(placements_mutex_);
-    ++placements_[messages.native()].started;
-}
-
-void FsMailbox::placement_finished(const fs::path& messages) {
-    std::lock_guard lock(placements_mutex_);
-    ++placements_[messages.native()].finished;
+std::mutex& FsMailbox::folder_mutex(const fs::path& messages) {
+    std::lock_guard lock(folders_mutex_);
+    auto& slot = folder_mutexes_[messages.native()];
+    if (!slot) {
+        slot = std::make_unique<std::mutex>();
+    }
+    return *slot;
 }
 
 } // namespace xsime::mock

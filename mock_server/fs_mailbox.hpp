@@ -1,10 +1,12 @@
 // The reference server's mailbox on a real directory: <root>/<org unit>/<user>/messages/.
 #pragma once
 
+#include "mock_server/faults.hpp"
 #include "mock_server/mailbox.hpp"
 
 #include <atomic>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -15,7 +17,8 @@ class FsMailbox final : public Mailbox {
 public:
     // `root` must exist; it is canonicalised once. Temporary files go to
     // <root>/.xsime-tmp/, outside every mailbox, so no reader sees half a message.
-    explicit FsMailbox(const std::filesystem::path& root);
+    // `faults` (none by default) are the mailbox's share of the injected faults.
+    explicit FsMailbox(const std::filesystem::path& root, Faults faults = {});
 
     const std::filesystem::path& root() const { return root_; }
 
@@ -30,22 +33,17 @@ public:
     void remove(const UserRef& user, const StoredMessage& message) override;
 
 private:
-    // Placements into one messages/ folder: started and finished counts. readdir is not a
-    // snapshot (a file linked into a slot the listing already passed is missed while a
-    // later one is seen), so a listing is trusted only when no placement overlapped it.
-    struct Placements {
-        std::uint64_t started = 0;
-        std::uint64_t finished = 0;
-    };
-    Placements placements(const std::filesystem::path& messages);
-    void placement_started(const std::filesystem::path& messages);
-    void placement_finished(const std::filesystem::path& messages);
+    // readdir is no snapshot: a file linked while a listing runs may be missed while a later
+    // one is seen, and one sender's messages would be pushed out of order. So placing a
+    // message into a messages/ folder and listing that folder exclude each other.
+    std::mutex& folder_mutex(const std::filesystem::path& messages);
 
     std::filesystem::path root_;
+    Faults faults_;
     std::filesystem::path tmp_dir_;
     std::atomic<std::uint64_t> sequence_;
-    std::mutex placements_mutex_;
-    std::unordered_map<std::string, Placements> placements_;
+    std::mutex folders_mutex_; // guards folder_mutexes_ (the map, not the folders)
+    std::unordered_map<std::string, std::unique_ptr<std::mutex>> folder_mutexes_;
 };
 
 } // namespace xsime::mock
