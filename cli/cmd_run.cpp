@@ -9,6 +9,7 @@
 #include "harness/scenario_loader.hpp"
 #include "harness/scenario_runner.hpp"
 #include "harness/suite.hpp"
+#include "mock_server/faults.hpp"
 #include "reports/console_reporter.hpp"
 #include "reports/json_reporter.hpp"
 #include "reports/junit_reporter.hpp"
@@ -49,6 +50,7 @@ struct RunOptions {
     bool list = false;
     std::string expect_failures;
     std::string transport = "plain";
+    std::vector<std::string> server_faults; // mock_server/faults.hpp names
 };
 
 struct Target {
@@ -159,6 +161,19 @@ int run(const RunOptions& options) {
         return usage_error("--root is only used with --target: the embedded server keeps its "
                            "mailbox in a temporary folder of its own");
     }
+    // Faults only exist in the embedded server; with --target they would silently do nothing.
+    mock::Faults server_faults;
+    if (!options.server_faults.empty() && target) {
+        return usage_error("--server-fault only applies to the embedded server, not to --target");
+    }
+    for (const auto& name : options.server_faults) {
+        const auto fault = mock::parse_fault(name);
+        if (!fault) {
+            return usage_error("--server-fault: unknown fault '" + name +
+                               "'; known: " + mock::fault_names());
+        }
+        server_faults.add(*fault);
+    }
     if (!options.junit.empty() && options.junit == options.json) {
         return usage_error("--junit and --json name the same file '" + options.junit + "'");
     }
@@ -240,7 +255,7 @@ int run(const RunOptions& options) {
         root = options.root;
         target_text = options.target;
     } else {
-        embedded.emplace();
+        embedded.emplace(std::function<void(std::string_view)>{}, server_faults);
         transport = std::make_unique<harness::PlainTransport>(embedded->host(), embedded->port());
         root = embedded->root();
         target_text = "embedded"; // the value docs/reports.md documents for the reports
@@ -293,6 +308,9 @@ int run(const RunOptions& options) {
     }
     if (!options.keywords.empty()) {
         result.settings["keyword"] = joined(options.keywords);
+    }
+    if (!server_faults.empty()) {
+        result.settings["server_fault"] = server_faults.to_string();
     }
     if (!options.expect_failures.empty()) {
         result.settings["expect_failures"] = options.expect_failures;
@@ -394,6 +412,11 @@ void setup_cmd_run(CLI::App& app, int& exit_code) {
                     "Known-failure baseline: a file with one scenario id per line. Listed "
                     "failures do not fail the run; a listed case that passes does")
         ->type_name("FILE");
+    cmd->add_option("--server-fault", options->server_faults,
+                    "Start the embedded server with this deliberate fault, to test the suite "
+                    "itself (repeatable; names in docs/reference-server.md)")
+        ->type_name("NAME")
+        ->allow_extra_args(false);
     cmd->callback([options, &exit_code] { exit_code = run(*options); });
 }
 

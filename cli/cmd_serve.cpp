@@ -1,6 +1,7 @@
 // `xsime-conform serve`: run the reference server until SIGINT or SIGTERM.
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "mock_server/faults.hpp"
 #include "mock_server/server.hpp"
 
 #include <boost/asio/signal_set.hpp>
@@ -27,6 +28,7 @@ struct ServeOptions {
     unsigned write_timeout_ms = 10'000;
     unsigned threads = 2;
     bool quiet = false;
+    std::vector<std::string> faults; // mock_server/faults.hpp names
 };
 
 void log_line(std::string_view line) {
@@ -48,6 +50,20 @@ int serve(const ServeOptions& options) {
     config.write_timeout = std::chrono::milliseconds(options.write_timeout_ms);
     if (!options.quiet) {
         config.log = log_line;
+    }
+    for (const auto& name : options.faults) {
+        const auto fault = mock::parse_fault(name);
+        if (!fault) {
+            std::cerr << "xsime-conform serve: --fault: unknown fault '" << name
+                      << "'; known: " << mock::fault_names() << '\n';
+            return exit_usage;
+        }
+        config.core.faults.add(*fault);
+    }
+    if (!config.core.faults.empty()) {
+        // Said loudly: a faulty server mistaken for the reference one misleads everyone.
+        std::cerr << "xsime-conform serve: FAULTS INJECTED: " << config.core.faults.to_string()
+                  << '\n';
     }
 
     boost::asio::io_context io;
@@ -138,6 +154,11 @@ void setup_cmd_serve(CLI::App& app, int& exit_code) {
         ->capture_default_str()
         ->check(CLI::Range(1u, 64u));
     cmd->add_flag("--quiet", options->quiet, "Log nothing");
+    cmd->add_option("--fault", options->faults,
+                    "Inject this deliberate fault, to test a test suite (repeatable; off by "
+                    "default; names in docs/reference-server.md)")
+        ->type_name("NAME")
+        ->allow_extra_args(false);
     cmd->callback([options, &exit_code] { exit_code = serve(*options); });
 }
 

@@ -23,13 +23,14 @@ std::filesystem::path make_temp_root() {
 }
 } // namespace
 
-EmbeddedServer::EmbeddedServer(std::function<void(std::string_view)> log)
+EmbeddedServer::EmbeddedServer(std::function<void(std::string_view)> log, mock::Faults faults)
     : root_(make_temp_root()) {
     mock::ServerConfig config;
     config.root = root_;
     config.host = "127.0.0.1";
     config.port = 0;
     config.log = std::move(log);
+    config.core.faults = faults;
     server_ = std::make_unique<mock::Server>(io_, config);
     port_ = server_->local_endpoint().port();
     server_->start();

@@ -17,8 +17,10 @@ namespace xsime::cli {
 class EmbeddedServer {
 public:
     // Creates a fresh temporary root (removed by the destructor) and starts listening on
-    // 127.0.0.1 with a free port. `log` may be empty to keep the server quiet.
-    explicit EmbeddedServer(std::function<void(std::string_view)> log = {});
+    // 127.0.0.1 with a free port. `log` may be empty to keep the server quiet. `faults`
+    // (none by default) makes it deliberately wrong, to test a test suite.
+    explicit EmbeddedServer(std::function<void(std::string_view)> log = {},
+                            mock::Faults faults = {});
     ~EmbeddedServer();
     EmbeddedServer(const EmbeddedServer&) = delete;
     EmbeddedServer& operator=(const EmbeddedServer&) = delete;

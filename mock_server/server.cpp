@@ -24,7 +24,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
     State(asio::io_context& io_context, ServerConfig cfg)
         : io(io_context), config(std::move(cfg)), acceptor(asio::make_strand(io_context)),
           context(std::make_shared<ConnectionContext>()) {
-        context->mailbox = std::make_unique<FsMailbox>(config.root);
+        context->mailbox = std::make_unique<FsMailbox>(config.root, config.core.faults);
         context->core = config.core;
         context->read_timeout = config.read_timeout;
         context->write_timeout = config.write_timeout;

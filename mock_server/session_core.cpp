@@ -1,6 +1,7 @@
 // The XSIME rules of the reference server: TF command level, module opcodes, delivery.
 #include "mock_server/session_core.hpp"
 
+#include "protocol/header.hpp"
 #include "protocol/messages.hpp"
 
 #include <algorithm>
@@ -103,6 +104,12 @@ void SessionCore::enter_module(CoreOutput& out) {
     level_ = Level::module;
     frames_ = protocol::StreamDecoder(protocol::Direction::to_server);
     frames_.feed(tf_.take_buffered());
+    if (fault(Fault::no_reenter_memory)) { // FAULT: re-entry starts from scratch
+        setup_done_ = false;
+        org_.reset();
+        user_.reset();
+        release_user();
+    }
     // "if you exit the module and reenter it, it's not necessary to resetup": the
     // configuration is kept; only the unique-user hold has to be taken again.
     if (user_ && unique_user_ && !try_hold_user()) {
@@ -123,25 +130,51 @@ void SessionCore::leave_module(CoreOutput& out) {
 }
 
 void SessionCore::handle_frame(const Frame& frame, CoreOutput& out) {
+    const auto before = out.bytes.size(); // for the faults below
     switch (static_cast<Opcode>(frame.header.opcode)) {
     case Opcode::setup:
         on_setup(frame);
-        return;
+        break;
     case Opcode::org_unit:
         on_org_unit(frame, out);
-        return;
+        if (fault(Fault::no_org_reply)) { // FAULT: opcode 1 is never answered
+            out.bytes.resize(before);
+        }
+        break;
     case Opcode::user:
         on_user(frame, out);
-        return;
+        break;
     case Opcode::message:
         on_message(frame, out);
-        return;
+        break;
     case Opcode::interval:
         on_interval(frame);
-        return;
+        break;
     case Opcode::exit:
         leave_module(out);
+        if (fault(Fault::exit_no_echo)) { // FAULT: opcode 0 is not echoed
+            out.bytes.resize(before);
+        }
+        break;
+    }
+    apply_wire_faults(out.bytes, before);
+}
+
+// Only the XSIME frames the core itself appended pass here, never TF messages.
+void SessionCore::apply_wire_faults(std::string& bytes, std::size_t from) const {
+    if (!fault(Fault::sz_little_endian) && !fault(Fault::ascii_opcodes)) {
         return;
+    }
+    for (std::size_t at = from; at + protocol::header_size <= bytes.size();) {
+        const auto header = protocol::decode_header(std::string_view(bytes).substr(at));
+        if (fault(Fault::ascii_opcodes)) { // FAULT: '0' + opcode on the wire
+            bytes[at] = static_cast<char>('0' + header.opcode);
+        }
+        if (fault(Fault::sz_little_endian)) { // FAULT: sz written little-endian
+            std::reverse(bytes.begin() + static_cast<std::ptrdiff_t>(at + 1),
+                         bytes.begin() + static_cast<std::ptrdiff_t>(at + 5));
+        }
+        at += protocol::header_size + static_cast<std::size_t>(std::max(header.sz, 0));
     }
 }
 
@@ -168,7 +201,9 @@ void SessionCore::on_setup(const Frame& frame) {
 
 void SessionCore::on_org_unit(const Frame& frame, CoreOutput& out) {
     // The reference server refuses 1 before 4, and 1 or 2 again once logged in.
-    if (!setup_done_ || ready()) {
+    // FAULT order_ignored: opcode 1 is accepted before opcode 4.
+    const bool set_up = setup_done_ || fault(Fault::order_ignored);
+    if (!set_up || ready()) {
         out.bytes += protocol::encode_status(Opcode::org_unit, false);
         return;
     }
@@ -184,14 +219,19 @@ void SessionCore::on_org_unit(const Frame& frame, CoreOutput& out) {
 }
 
 void SessionCore::on_user(const Frame& frame, CoreOutput& out) {
-    if (!setup_done_ || !org_ || ready() || frame.payload.size() > protocol::max_user_name) {
+    // FAULT order_ignored: opcode 2 is accepted before opcode 4.
+    const bool set_up = setup_done_ || fault(Fault::order_ignored);
+    // FAULT user_limit_off_by_one: the limit is taken as 127 bytes.
+    const auto limit = protocol::max_user_name - (fault(Fault::user_limit_off_by_one) ? 1 : 0);
+    if (!set_up || !org_ || ready() || frame.payload.size() > limit) {
         out.bytes += protocol::encode_status(Opcode::user, false);
         return;
     }
     auto result = mailbox_.open_user(*org_, frame.payload);
     if (auto* error = std::get_if<MailboxError>(&result)) {
         log_("user refused: " + error->reason);
-        out.bytes += protocol::encode_status(Opcode::user, false);
+        // FAULT wrong_status: the refusal is answered 0 (still not logged in).
+        out.bytes += protocol::encode_status(Opcode::user, fault(Fault::wrong_status));
         return;
     }
     user_ = std::get<UserRef>(std::move(result));
@@ -220,6 +260,10 @@ void SessionCore::on_message(const Frame& frame, CoreOutput& out) {
     const auto now = clock_();
     auto content = protocol::format_push_payload(now, user_->name, request.text);
     // The push must fit the buffer; truncating would corrupt it, so it is refused.
+    if (content.size() > static_cast<std::size_t>(protocol::max_payload) &&
+        fault(Fault::send_truncates)) { // FAULT: cut to the limit and delivered
+        content.resize(static_cast<std::size_t>(protocol::max_payload));
+    }
     if (content.size() > static_cast<std::size_t>(protocol::max_payload)) {
         log_("message refused: its push would be " + std::to_string(content.size()) + " bytes");
         out.bytes += protocol::encode_status(Opcode::message, false);
@@ -252,7 +296,9 @@ CoreOutput SessionCore::poll_deliveries() {
     std::unordered_set<std::string> still_there;
     still_there.reserve(listing->size());
     for (const auto& message : *listing) {
-        if (message.timestamp <= since_) {
+        // FAULT timestamp_inclusive: a message stamped at the setup timestamp is pushed.
+        const bool inclusive = fault(Fault::timestamp_inclusive);
+        if (inclusive ? message.timestamp < since_ : message.timestamp <= since_) {
             continue;
         }
         still_there.insert(message.name);
@@ -268,8 +314,24 @@ CoreOutput SessionCore::poll_deliveries() {
                  " bytes exceed the payload limit");
             continue;
         }
+        if (fault(Fault::push_lost) && ++pushes_seen_ % 3 == 0) { // FAULT: dropped, never sent
+            continue;
+        }
+        if (fault(Fault::push_field_order)) { // FAULT: user:timestamp:message
+            if (auto push = protocol::parse_push(*content);
+                const auto* parsed = std::get_if<protocol::Push>(&push)) {
+                *content =
+                    parsed->sender + ':' + std::to_string(parsed->timestamp) + ':' + parsed->text;
+            }
+        }
+        const auto frame_at = out.bytes.size();
         out.bytes += protocol::encode_push(*content);
-        if (auto_delete_) {
+        if (fault(Fault::push_duplicated)) { // FAULT: every push sent twice
+            out.bytes += protocol::encode_push(*content);
+        }
+        apply_wire_faults(out.bytes, frame_at);
+        // FAULT autodelete_ignored: flag 2 never removes anything.
+        if (auto_delete_ && !fault(Fault::autodelete_ignored)) {
             out.remove_after_write.push_back(Removal{*user_, message});
         }
     }
@@ -279,6 +341,9 @@ CoreOutput SessionCore::poll_deliveries() {
 }
 
 bool SessionCore::try_hold_user() {
+    if (fault(Fault::unique_user_ignored)) { // FAULT: flag 1 never refuses anyone
+        return true;
+    }
     const auto key = user_->dir.string();
     if (held_user_ == key) {
         return true;

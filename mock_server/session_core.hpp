@@ -2,6 +2,7 @@
 // The Asio session, the tests and the fuzzers all drive this same core.
 #pragma once
 
+#include "mock_server/faults.hpp"
 #include "mock_server/mailbox.hpp"
 #include "mock_server/user_locks.hpp"
 #include "protocol/stream_decoder.hpp"
@@ -39,6 +40,8 @@ struct CoreSettings {
     std::chrono::nanoseconds default_interval = std::chrono::milliseconds(25);
     // An interval of 0 would make the server spin; shorter requests are raised to this.
     std::chrono::nanoseconds min_interval = std::chrono::milliseconds(1);
+    // Deliberate mistakes for testing test suites (faults.hpp); none by default.
+    Faults faults;
 };
 
 class SessionCore {
@@ -86,6 +89,9 @@ private:
     bool try_hold_user();
     void release_user();
     void reset_cursor();
+    bool fault(Fault which) const { return settings_.faults.has(which); }
+    // Rewrites the headers of the frames in bytes[from..] per the wire-format faults.
+    void apply_wire_faults(std::string& bytes, std::size_t from) const;
 
     Mailbox& mailbox_;
     UserLocks& locks_;
@@ -113,6 +119,7 @@ private:
     // that was numbered later, and a cursor would skip it for good.
     std::unordered_set<std::string> pushed_;
     ScanMemo scan_memo_;
+    std::uint64_t pushes_seen_ = 0; // for Fault::push_lost
 };
 
 } // namespace xsime::mock

@@ -1,0 +1,85 @@
+// Names and descriptions of the reference server's injectable faults.
+#include "mock_server/faults.hpp"
+
+#include <array>
+
+namespace xsime::mock {
+namespace {
+
+constexpr std::array<FaultInfo, 16> faults{{
+    {Fault::sz_little_endian, "sz_little_endian",
+     "every reply and push header carries sz little-endian (pushes show it; 0 and -1 read the "
+     "same either way)"},
+    {Fault::ascii_opcodes, "ascii_opcodes",
+     "every reply and push header carries the ASCII digit '0'+opcode instead of the raw byte"},
+    {Fault::no_org_reply, "no_org_reply", "opcode 1 (org unit) is never answered"},
+    {Fault::wrong_status, "wrong_status",
+     "opcode 2 naming a missing or refused user folder is answered 0 instead of -1 (the session "
+     "is still not logged in)"},
+    {Fault::order_ignored, "order_ignored",
+     "opcodes 1 and 2 are accepted (answered 0) before opcode 4"},
+    {Fault::push_lost, "push_lost", "every 3rd push of a session is silently dropped"},
+    {Fault::push_duplicated, "push_duplicated", "every push is sent twice"},
+    {Fault::blacklist_ignored, "blacklist_ignored",
+     "messages/blacklist/ is never consulted: blacklisted senders are delivered"},
+    {Fault::autodelete_ignored, "autodelete_ignored",
+     "flag 2 (auto delete) never removes a pushed message"},
+    {Fault::timestamp_inclusive, "timestamp_inclusive",
+     "the window is off by one: messages stamped exactly at the setup timestamp are pushed"},
+    {Fault::push_field_order, "push_field_order",
+     "pushes are user:timestamp:message instead of timestamp:user:message"},
+    {Fault::exit_no_echo, "exit_no_echo",
+     "opcode 0 is not echoed (the server still returns to the TF level)"},
+    {Fault::user_limit_off_by_one, "user_limit_off_by_one",
+     "a user name of exactly 128 bytes is refused with -1"},
+    {Fault::send_truncates, "send_truncates",
+     "a message whose push would exceed 16 KiB is cut to 16 KiB and delivered instead of "
+     "answered -1"},
+    {Fault::no_reenter_memory, "no_reenter_memory",
+     "re-entering the module (XSIME_START after opcode 0) forgets setup, org unit and user"},
+    {Fault::unique_user_ignored, "unique_user_ignored",
+     "flag 1 (unique user) never refuses a second session of the same user"},
+}};
+
+} // namespace
+
+std::span<const FaultInfo> all_faults() {
+    return faults;
+}
+
+std::string_view fault_name(Fault fault) {
+    return faults[static_cast<std::size_t>(fault)].name;
+}
+
+std::string_view describe(Fault fault) {
+    return faults[static_cast<std::size_t>(fault)].breaks;
+}
+
+std::optional<Fault> parse_fault(std::string_view name) {
+    for (const auto& info : faults) {
+        if (info.name == name) {
+            return info.fault;
+        }
+    }
+    return std::nullopt;
+}
+
+std::string fault_names() {
+    std::string out;
+    for (const auto& info : faults) {
+        out += (out.empty() ? "" : ", ") + std::string(info.name);
+    }
+    return out;
+}
+
+std::string Faults::to_string() const {
+    std::string out;
+    for (const auto& info : faults) {
+        if (has(info.fault)) {
+            out += (out.empty() ? "" : ",") + std::string(info.name);
+        }
+    }
+    return out;
+}
+
+} // namespace xsime::mock
