@@ -42,7 +42,7 @@ TfCipherResult TfCipher::create(std::string_view session_key) {
 template <bool Pack>
 void TfCipher::apply(char* data, std::size_t size) {
     const std::size_t n = key_.size();
-    std::size_t i = 0; // restarts with every call; only S and K carry over
+    std::size_t i = index_; // restarts with every call (begin_call); S and K carry over
     for (std::size_t pos = 0; pos < size; ++pos) {
         const auto h = static_cast<unsigned char>(seed_ >> 56);
         const auto k = static_cast<unsigned char>(key_[i]);
@@ -63,18 +63,29 @@ void TfCipher::apply(char* data, std::size_t size) {
             i = 0;
         }
     }
+    index_ = i;
 }
 
 void TfCipher::pack(char* data, std::size_t size) {
+    begin_call();
     apply<true>(data, size);
 }
 
 void TfCipher::unpack(char* data, std::size_t size) {
+    begin_call();
+    apply<false>(data, size);
+}
+
+void TfCipher::pack_part(char* data, std::size_t size) {
+    apply<true>(data, size);
+}
+
+void TfCipher::unpack_part(char* data, std::size_t size) {
     apply<false>(data, size);
 }
 
 void TfCipher::pack(std::string& chunk) {
-    apply<true>(chunk.data(), chunk.size());
+    pack(chunk.data(), chunk.size());
 }
 
 std::string TfCipher::pack(std::string_view chunk) {
@@ -84,7 +95,7 @@ std::string TfCipher::pack(std::string_view chunk) {
 }
 
 void TfCipher::unpack(std::string& chunk) {
-    apply<false>(chunk.data(), chunk.size());
+    unpack(chunk.data(), chunk.size());
 }
 
 std::string TfCipher::unpack(std::string_view chunk) {

@@ -51,14 +51,23 @@ public:
     void pack(char* data, std::size_t size);
     void unpack(char* data, std::size_t size);
 
+    // One call in several pieces, for a sender that writes a call as TCP segments: begin_call()
+    // restarts the key index, and each *_part continues the current call where the last piece
+    // stopped (the cipher is byte-serial, so a piece's output never depends on later bytes).
+    // pack(x) is begin_call() then pack_part(x).
+    void begin_call() { index_ = 0; }
+    void pack_part(char* data, std::size_t size);
+    void unpack_part(char* data, std::size_t size);
+
     std::size_t key_size() const { return key_.size(); }
 
 private:
     template <bool Pack>
     void apply(char* data, std::size_t size);
 
-    std::string key_;    // K: starts as the session key, rewritten byte by byte
-    std::uint64_t seed_; // S: kept as the bits of the spec's signed 64-bit integer
+    std::string key_;       // K: starts as the session key, rewritten byte by byte
+    std::uint64_t seed_;    // S: kept as the bits of the spec's signed 64-bit integer
+    std::size_t index_ = 0; // i: position in K, restarted by every call
 };
 
 // The receiving side of one direction: collects wire bytes as TCP delivers them and unpacks

@@ -353,5 +353,48 @@ TEST(TfCipherMessages, OversizedLengthIsAStickyError) {
     EXPECT_TRUE(std::holds_alternative<TfError>(receiver.next_tf_message(1000)));
 }
 
+// A sender that writes one call as several TCP segments ciphers each piece as it goes: the
+// pieces of one call, packed with pack_part after one begin_call, are the vector's wire bytes.
+TEST(TfCipherParts, CallWrittenInPiecesReproducesTheVectors) {
+    std::mt19937 rng(7);
+    for (const auto& c : load_vectors()) {
+        TfCipher sender(c.key);
+        TfCipher receiver(c.key);
+        for (std::size_t i = 0; i < c.calls.size(); ++i) {
+            auto wire = c.calls[i].plain;
+            sender.begin_call();
+            std::size_t at = 0;
+            for (const auto n : random_split(rng, wire.size(), 7)) {
+                sender.pack_part(wire.data() + at, n);
+                at += n;
+            }
+            EXPECT_EQ(to_hex(wire), to_hex(c.calls[i].wire)) << "call " << i;
+            receiver.begin_call();
+            at = 0;
+            for (const auto n : random_split(rng, wire.size(), 5)) {
+                receiver.unpack_part(wire.data() + at, n);
+                at += n;
+            }
+            EXPECT_EQ(to_hex(wire), to_hex(c.calls[i].plain)) << "call " << i;
+        }
+    }
+}
+
+// Forgetting begin_call() between two calls continues the key index: the second call is then
+// ciphered differently from the vector, which is why the call boundary must be explicit.
+TEST(TfCipherParts, MissingBeginCallChangesTheOutput) {
+    const auto cases = load_vectors();
+    const auto& c = cases.front();
+    ASSERT_GE(c.calls.size(), 2u);
+    TfCipher sender(c.key);
+    auto first = c.calls[0].plain;
+    sender.begin_call();
+    sender.pack_part(first.data(), first.size());
+    auto second = c.calls[1].plain;
+    sender.pack_part(second.data(), second.size());
+    EXPECT_EQ(to_hex(first), to_hex(c.calls[0].wire));
+    EXPECT_NE(to_hex(second), to_hex(c.calls[1].wire));
+}
+
 } // namespace
 } // namespace xsime::protocol
