@@ -60,6 +60,17 @@ public:
     explicit Fd(int fd) : fd_(fd) {}
     Fd(const Fd&) = delete;
     Fd& operator=(const Fd&) = delete;
+    // Movable, so that a walk down a path can hand each folder's descriptor on.
+    Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+    Fd& operator=(Fd&& other) noexcept {
+        if (this != &other) {
+            if (fd_ >= 0) {
+                ::close(fd_);
+            }
+            fd_ = std::exchange(other.fd_, -1);
+        }
+        return *this;
+    }
     ~Fd() {
         if (fd_ >= 0) {
             ::close(fd_);
@@ -343,6 +354,159 @@ std::vector<StoredMessage> list_messages(const fs::path& messages) {
     return out;
 }
 
+// ---- the TF file commands ----
+//
+// Their reasons go back to the client, so they name paths as the client sees them
+// ('/org/a', relative to the root) and never the server's root.
+
+// RMDIR holds one descriptor per level it descends, and the sockets share the process's
+// descriptors: a bound (folders nested below the one removed) keeps a runaway tree from
+// starving the server.
+constexpr int max_remove_depth = 128;
+
+std::string shown(std::string_view rel) {
+    return "'/" + std::string(rel) + "'";
+}
+
+std::string cause(int err) {
+    return std::generic_category().message(err);
+}
+
+// Why `name` in `dir` cannot be used as a folder. An O_NOFOLLOW open that meets a symlink
+// fails with ELOOP or ENOTDIR depending on the other flags, so lstat decides. `rel` names
+// the entry in the reason; empty when the entry is the command's own target (the client's
+// path already stands in front of the reason).
+std::string folder_problem(int dir, const std::string& name, std::string_view rel, int err,
+                           std::string_view if_missing) {
+    const std::string subject = rel.empty() ? std::string() : shown(rel) + " ";
+    struct stat st {};
+    if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        const int stat_err = errno;
+        return stat_err == ENOENT ? std::string(if_missing) : subject + cause(stat_err);
+    }
+    if (S_ISLNK(st.st_mode)) {
+        return subject + "is a symlink";
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        return subject + "is not a folder";
+    }
+    return subject + cause(err);
+}
+
+// The folder that holds a file command's target, reached from the root one component at
+// a time with O_NOFOLLOW: a symlink anywhere on the way is refused, also one swapped in
+// after a check, since nothing is ever looked up by its full path.
+struct FileTarget {
+    Fd parent;        // O_PATH: enough for the *at calls, and needs no read permission
+    std::string name; // the last component
+    std::string rel;  // the normalised path below the root
+};
+
+std::variant<FileTarget, MailboxError> open_target(const fs::path& root, std::string_view tmp_name,
+                                                   std::string_view path) {
+    if (path.find('\0') != std::string_view::npos) {
+        return MailboxError{"path contains a NUL byte"};
+    }
+    if (path.empty() || path.front() != '/') {
+        return MailboxError{"path does not begin with '/'"};
+    }
+    std::optional<std::string> rel = normalise(path);
+    if (!rel) {
+        return MailboxError{"'..' climbs out of the root"};
+    }
+    if (rel->empty()) {
+        return MailboxError{"names the root itself"};
+    }
+    std::vector<std::string> parts;
+    for (std::size_t pos = 0; pos <= rel->size();) {
+        const std::size_t end = std::min(rel->find('/', pos), rel->size());
+        parts.push_back(rel->substr(pos, end - pos));
+        pos = end + 1;
+    }
+    // The server's half-written messages live there; RMDIR of it would break delivery.
+    if (parts.front() == tmp_name) {
+        return MailboxError{shown(parts.front()) + " is the server's temporary folder"};
+    }
+    Fd dir(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (dir.get() < 0) {
+        return MailboxError{"the root cannot be opened: " + cause(errno)};
+    }
+    std::string walked;
+    for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+        walked += (walked.empty() ? "" : "/") + parts[i];
+        Fd next(
+            ::openat(dir.get(), parts[i].c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (next.get() < 0) {
+            const int err = errno;
+            return MailboxError{
+                folder_problem(dir.get(), parts[i], walked, err, "parent folder does not exist")};
+        }
+        dir = std::move(next);
+    }
+    return FileTarget{std::move(dir), std::move(parts.back()), std::move(*rel)};
+}
+
+// Removes everything inside `dir` (not `dir` itself), depth first, never following a
+// symlink: entries are opened with O_NOFOLLOW relative to their folder's descriptor, and a
+// symlink is unlinked like a file. Stops at the first failure.
+std::optional<MailboxError> empty_folder(const Fd& dir, const std::string& rel, int depth) {
+    if (depth > max_remove_depth) {
+        return MailboxError{shown(rel) + " is nested more than " +
+                            std::to_string(max_remove_depth) + " folders deep"};
+    }
+    // Names first, removals after: readdir is unspecified about entries removed while it
+    // runs. The listing gets its own descriptor because closedir closes it.
+    std::vector<std::pair<std::string, bool>> entries; // name, is a folder
+    {
+        const int listing = ::openat(dir.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR* stream = listing >= 0 ? ::fdopendir(listing) : nullptr;
+        if (stream == nullptr) {
+            const int err = errno;
+            if (listing >= 0) {
+                ::close(listing);
+            }
+            return MailboxError{shown(rel) + ": " + cause(err)};
+        }
+        while (const dirent* entry = ::readdir(stream)) {
+            const std::string_view name = entry->d_name;
+            if (name == "." || name == "..") {
+                continue;
+            }
+            bool folder = entry->d_type == DT_DIR;
+            if (entry->d_type == DT_UNKNOWN) {
+                struct stat st {};
+                folder = ::fstatat(dir.get(), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                         S_ISDIR(st.st_mode);
+            }
+            entries.emplace_back(std::string(name), folder);
+        }
+        ::closedir(stream);
+    }
+    for (const auto& [name, folder] : entries) {
+        const std::string child = rel + "/" + name;
+        if (folder) {
+            Fd sub(
+                ::openat(dir.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            if (sub.get() < 0) {
+                const int err = errno;
+                if (err == ENOENT) {
+                    continue; // removed by someone else meanwhile: what we wanted
+                }
+                return MailboxError{
+                    folder_problem(dir.get(), name, child, err, shown(child) + " vanished")};
+            }
+            if (auto error = empty_folder(sub, child, depth + 1)) {
+                return error;
+            }
+        }
+        if (::unlinkat(dir.get(), name.c_str(), folder ? AT_REMOVEDIR : 0) != 0 &&
+            errno != ENOENT) {
+            return MailboxError{shown(child) + ": " + cause(errno)};
+        }
+    }
+    return std::nullopt;
+}
+
 } // namespace
 
 FsMailbox::FsMailbox(const std::filesystem::path& root, Faults faults)
@@ -596,6 +760,117 @@ void FsMailbox::remove(const UserRef& user, const StoredMessage& message) {
     // ENOENT (another session of the user removed it first) is the expected race; other
     // errors leave the file, which is then pushed again: nothing better to do here.
     ::unlink((user.messages / message.name).c_str());
+}
+
+std::optional<MailboxError> FsMailbox::make_folder(std::string_view path) {
+    auto target = open_target(root_, tmp_dir_.filename().native(), path);
+    if (auto* error = std::get_if<MailboxError>(&target)) {
+        return std::move(*error);
+    }
+    const auto& [parent, name, rel] = std::get<FileTarget>(target);
+    if (::mkdirat(parent.get(), name.c_str(), 0777) == 0) {
+        return std::nullopt;
+    }
+    const int err = errno;
+    if (err == EEXIST) {
+        return MailboxError{"already exists"};
+    }
+    if (err == ENOENT) {
+        return MailboxError{"parent folder does not exist"}; // removed since the walk
+    }
+    return MailboxError{cause(err)};
+}
+
+std::optional<MailboxError> FsMailbox::touch_file(std::string_view path) {
+    auto target = open_target(root_, tmp_dir_.filename().native(), path);
+    if (auto* error = std::get_if<MailboxError>(&target)) {
+        return std::move(*error);
+    }
+    const auto& [parent, name, rel] = std::get<FileTarget>(target);
+    // Anything but a regular file is refused before it is opened: opening a device or a
+    // FIFO can have effects of its own.
+    struct stat st {};
+    if (::fstatat(parent.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (S_ISLNK(st.st_mode)) {
+            return MailboxError{"is a symlink"};
+        }
+        if (S_ISDIR(st.st_mode)) {
+            return MailboxError{"is a folder"};
+        }
+        if (!S_ISREG(st.st_mode)) {
+            return MailboxError{"is not a regular file"};
+        }
+    }
+    // O_NOFOLLOW and O_NONBLOCK still guard against a swap between the check and the open.
+    Fd fd(::openat(parent.get(), name.c_str(),
+                   O_RDONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0666));
+    if (fd.get() < 0) {
+        const int err = errno;
+        if (err == ELOOP) {
+            return MailboxError{"is a symlink"};
+        }
+        if (err == EISDIR) {
+            return MailboxError{"is a folder"};
+        }
+        if (err == ENOENT) {
+            return MailboxError{"parent folder does not exist"};
+        }
+        return MailboxError{cause(err)};
+    }
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        return MailboxError{"is not a regular file"};
+    }
+    // Also for a file just created: its times are already now, and setting them is harmless.
+    if (::futimens(fd.get(), nullptr) != 0) {
+        return MailboxError{"cannot set its time: " + cause(errno)};
+    }
+    return std::nullopt;
+}
+
+std::optional<MailboxError> FsMailbox::delete_file(std::string_view path) {
+    auto target = open_target(root_, tmp_dir_.filename().native(), path);
+    if (auto* error = std::get_if<MailboxError>(&target)) {
+        return std::move(*error);
+    }
+    const auto& [parent, name, rel] = std::get<FileTarget>(target);
+    // unlink never follows a symlink: the link itself goes.
+    if (::unlinkat(parent.get(), name.c_str(), 0) == 0) {
+        return std::nullopt;
+    }
+    const int err = errno;
+    if (err == ENOENT) {
+        return MailboxError{"does not exist"};
+    }
+    // Linux says EISDIR for a folder, POSIX EPERM.
+    struct stat st {};
+    if ((err == EISDIR || err == EPERM) &&
+        ::fstatat(parent.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISDIR(st.st_mode)) {
+        return MailboxError{"is a folder (RMDIR removes folders)"};
+    }
+    return MailboxError{cause(err)};
+}
+
+std::optional<MailboxError> FsMailbox::remove_folder(std::string_view path) {
+    auto target = open_target(root_, tmp_dir_.filename().native(), path);
+    if (auto* error = std::get_if<MailboxError>(&target)) {
+        return std::move(*error);
+    }
+    const auto& [parent, name, rel] = std::get<FileTarget>(target);
+    const Fd dir(
+        ::openat(parent.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (dir.get() < 0) {
+        const int err = errno;
+        return MailboxError{folder_problem(parent.get(), name, "", err, "does not exist")};
+    }
+    if (auto error = empty_folder(dir, rel, 0)) {
+        return error;
+    }
+    // ENOENT: removed by someone else meanwhile, which is what was asked for.
+    if (::unlinkat(parent.get(), name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
+        return MailboxError{cause(errno)};
+    }
+    return std::nullopt;
 }
 
 std::mutex& FsMailbox::folder_mutex(const fs::path& messages) {

@@ -31,6 +31,10 @@ public:
     std::optional<std::vector<StoredMessage>> scan(const UserRef& user, ScanMemo& memo) override;
     std::optional<std::string> read(const UserRef& user, const StoredMessage& message) override;
     void remove(const UserRef& user, const StoredMessage& message) override;
+    std::optional<MailboxError> make_folder(std::string_view path) override;
+    std::optional<MailboxError> touch_file(std::string_view path) override;
+    std::optional<MailboxError> delete_file(std::string_view path) override;
+    std::optional<MailboxError> remove_folder(std::string_view path) override;
 
 private:
     // readdir is no snapshot: a file linked while a listing runs may be missed while a later

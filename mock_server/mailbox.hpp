@@ -84,6 +84,26 @@ public:
 
     // Removes a delivered message (auto delete). A message already gone is not an error.
     virtual void remove(const UserRef& user, const StoredMessage& message) = 0;
+
+    // The TF file commands that prepare fixtures on a server whose folders a harness cannot
+    // reach (docs/reference-server.md, "TF file commands"); std::nullopt on success.
+    // `path` is as the client sent it: relative to the root and beginning with '/'. It is
+    // refused when it does not begin with '/', holds a NUL byte, climbs out of the root
+    // with '..', passes through a symlink (only DEL acts on a symlink as the last
+    // component, removing the link), or names the root itself or the server's temporary
+    // folder. The error's reason goes back to the client, so it gives only the cause and
+    // paths as seen from the root, never the server's own paths.
+
+    // MKDIR: one new folder; its parent must exist, and an existing path is an error.
+    virtual std::optional<MailboxError> make_folder(std::string_view path) = 0;
+    // TOUCH: an empty regular file if missing (its parent must exist), else its mtime is
+    // set to now.
+    virtual std::optional<MailboxError> touch_file(std::string_view path) = 0;
+    // DEL: one file, or a symlink itself; a folder is an error.
+    virtual std::optional<MailboxError> delete_file(std::string_view path) = 0;
+    // RMDIR: a folder and everything in it; symlinks inside are removed as links, never
+    // followed. It stops at the first entry it cannot remove, leaving the rest.
+    virtual std::optional<MailboxError> remove_folder(std::string_view path) = 0;
 };
 
 } // namespace xsime::mock

@@ -11,6 +11,78 @@ namespace xsime::mock {
 using protocol::Frame;
 using protocol::Opcode;
 
+namespace {
+
+// The TF file commands (docs/reference-server.md, "TF file commands") and their failure
+// reply's first word.
+constexpr std::string_view tf_mkdir = "MKDIR";
+constexpr std::string_view tf_touch = "TOUCH";
+constexpr std::string_view tf_del = "DEL";
+constexpr std::string_view tf_rmdir = "RMDIR";
+constexpr std::string_view tf_failed = "FAILED";
+
+// A client's path in a reply or a log line: it may hold any byte, and a reply must stay
+// within the 64 KiB a TF peer accepts. Control bytes and backslashes are escaped (so the
+// text is unambiguous), and the text is cut after 1024 bytes.
+std::string printable(std::string_view text) {
+    constexpr std::size_t limit = 1024;
+    std::string out;
+    for (const char c : text) {
+        if (out.size() >= limit) {
+            out += "...";
+            break;
+        }
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '\\') {
+            out += "\\\\";
+        } else if (byte < 0x20 || byte == 0x7f) {
+            constexpr std::string_view hex = "0123456789abcdef";
+            out += "\\x";
+            out += hex[byte >> 4];
+            out += hex[byte & 0xf];
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+// Where `out` stood, so that a fault can take back what was appended after it.
+struct Mark {
+    std::size_t bytes = 0;
+    std::size_t calls = 0;
+};
+
+Mark mark(const CoreOutput& out) {
+    return {out.bytes.size(), out.calls.size()};
+}
+
+void take_back(CoreOutput& out, Mark to) {
+    out.bytes.resize(to.bytes);
+    out.calls.resize(to.calls);
+}
+
+// Every byte the core sends goes through one of these two, so that `calls` always
+// describes `bytes` (CoreOutput::calls).
+void append_tf(CoreOutput& out, std::string_view body) {
+    out.bytes += protocol::encode_tf_message(body);
+    out.calls.push_back(protocol::tf_length_size);
+    if (!body.empty()) {
+        out.calls.push_back(body.size());
+    }
+}
+
+// `frame` is one encoded XSIME frame: a header and its payload, if any.
+void append_frame(CoreOutput& out, std::string_view frame) {
+    out.bytes += frame;
+    out.calls.push_back(protocol::header_size);
+    if (frame.size() > protocol::header_size) {
+        out.calls.push_back(frame.size() - protocol::header_size);
+    }
+}
+
+} // namespace
+
 SessionCore::SessionCore(Mailbox& mailbox, UserLocks& locks, CoreSettings settings, Clock clock,
                          Logger logger)
     : mailbox_(mailbox), locks_(locks), settings_(settings), clock_(std::move(clock)),
@@ -22,6 +94,14 @@ SessionCore::~SessionCore() {
 
 bool SessionCore::mid_frame() const {
     return level_ == Level::tf ? tf_.mid_frame() : frames_.mid_frame();
+}
+
+std::size_t SessionCore::next_call_size() const {
+    if (closed_) {
+        return 0;
+    }
+    // The decoders hold the length rules; the core has already taken every whole unit.
+    return level_ == Level::tf ? tf_.missing() : frames_.missing();
 }
 
 void SessionCore::on_close() {
@@ -68,14 +148,51 @@ void SessionCore::handle_tf(CoreOutput& out) {
             enter_module(out);
         } else if (command == protocol::tf_end) {
             close(out, "client sent END");
-        } else {
+        } else if (!handle_file_command(command, out)) {
             log_("unknown TF command (" + std::to_string(command.size()) + " bytes)");
-            out.bytes += protocol::encode_tf_message(protocol::tf_unknown);
+            append_tf(out, protocol::tf_unknown);
         }
     }
     if (!closed_ && level_ == Level::module) {
         handle_module(out);
     }
+}
+
+// "MKDIR <path>": exactly one space after the word, and the path is all the rest, so that
+// it may hold spaces. The Mailbox checks the path; its reasons name no server path.
+bool SessionCore::handle_file_command(std::string_view command, CoreOutput& out) {
+    const auto space = command.find(' ');
+    const auto word = command.substr(0, space);
+    using Operation = std::optional<MailboxError> (Mailbox::*)(std::string_view);
+    Operation operation = nullptr;
+    if (word == tf_mkdir) {
+        operation = &Mailbox::make_folder;
+    } else if (word == tf_touch) {
+        operation = &Mailbox::touch_file;
+    } else if (word == tf_del) {
+        operation = &Mailbox::delete_file;
+    } else if (word == tf_rmdir) {
+        operation = &Mailbox::remove_folder;
+    } else {
+        return false;
+    }
+    const std::string what = std::string(word);
+    if (space == std::string_view::npos || space + 1 == command.size()) {
+        log_("TF " + what + " refused: missing path");
+        append_tf(out, std::string(tf_failed) + " " + what + ": missing path");
+        return true;
+    }
+    const auto path = command.substr(space + 1);
+    const std::string subject = what + " " + printable(path);
+    if (const auto error = (mailbox_.*operation)(path)) {
+        const std::string reason = printable(error->reason);
+        log_("TF " + subject + " refused: " + reason);
+        append_tf(out, std::string(tf_failed) + " " + subject + ": " + reason);
+    } else {
+        log_("TF " + subject + ": done");
+        append_tf(out, protocol::tf_ok);
+    }
+    return true;
 }
 
 void SessionCore::handle_module(CoreOutput& out) {
@@ -100,7 +217,7 @@ void SessionCore::handle_module(CoreOutput& out) {
 }
 
 void SessionCore::enter_module(CoreOutput& out) {
-    out.bytes += protocol::encode_tf_message(protocol::tf_ok);
+    append_tf(out, protocol::tf_ok);
     level_ = Level::module;
     frames_ = protocol::StreamDecoder(protocol::Direction::to_server);
     frames_.feed(tf_.take_buffered());
@@ -122,7 +239,7 @@ void SessionCore::enter_module(CoreOutput& out) {
 void SessionCore::leave_module(CoreOutput& out) {
     // "Once the client send it to server, it must continue receiving data ... until
     // receives Opcode 0 from the server": the echo is the last module byte we send.
-    out.bytes += protocol::encode_exit_echo();
+    append_frame(out, protocol::encode_exit_echo());
     level_ = Level::tf;
     release_user();
     tf_ = protocol::TfDecoder();
@@ -130,7 +247,7 @@ void SessionCore::leave_module(CoreOutput& out) {
 }
 
 void SessionCore::handle_frame(const Frame& frame, CoreOutput& out) {
-    const auto before = out.bytes.size(); // for the faults below
+    const auto before = mark(out); // for the faults below
     switch (static_cast<Opcode>(frame.header.opcode)) {
     case Opcode::setup:
         on_setup(frame);
@@ -138,7 +255,7 @@ void SessionCore::handle_frame(const Frame& frame, CoreOutput& out) {
     case Opcode::org_unit:
         on_org_unit(frame, out);
         if (fault(Fault::no_org_reply)) { // FAULT: opcode 1 is never answered
-            out.bytes.resize(before);
+            take_back(out, before);
         }
         break;
     case Opcode::user:
@@ -153,14 +270,15 @@ void SessionCore::handle_frame(const Frame& frame, CoreOutput& out) {
     case Opcode::exit:
         leave_module(out);
         if (fault(Fault::exit_no_echo)) { // FAULT: opcode 0 is not echoed
-            out.bytes.resize(before);
+            take_back(out, before);
         }
         break;
     }
-    apply_wire_faults(out.bytes, before);
+    apply_wire_faults(out.bytes, before.bytes);
 }
 
-// Only the XSIME frames the core itself appended pass here, never TF messages.
+// Only the XSIME frames the core itself appended pass here, never TF messages. Bytes are
+// rewritten in place, so the call cuts stay as they are.
 void SessionCore::apply_wire_faults(std::string& bytes, std::size_t from) const {
     if (!fault(Fault::sz_little_endian) && !fault(Fault::ascii_opcodes)) {
         return;
@@ -204,18 +322,18 @@ void SessionCore::on_org_unit(const Frame& frame, CoreOutput& out) {
     // FAULT order_ignored: opcode 1 is accepted before opcode 4.
     const bool set_up = setup_done_ || fault(Fault::order_ignored);
     if (!set_up || ready()) {
-        out.bytes += protocol::encode_status(Opcode::org_unit, false);
+        append_frame(out, protocol::encode_status(Opcode::org_unit, false));
         return;
     }
     auto result = mailbox_.open_org_unit(frame.payload);
     if (auto* error = std::get_if<MailboxError>(&result)) {
         log_("org unit refused: " + error->reason);
         org_.reset();
-        out.bytes += protocol::encode_status(Opcode::org_unit, false);
+        append_frame(out, protocol::encode_status(Opcode::org_unit, false));
         return;
     }
     org_ = std::get<OrgUnitRef>(std::move(result));
-    out.bytes += protocol::encode_status(Opcode::org_unit, true);
+    append_frame(out, protocol::encode_status(Opcode::org_unit, true));
 }
 
 void SessionCore::on_user(const Frame& frame, CoreOutput& out) {
@@ -224,30 +342,30 @@ void SessionCore::on_user(const Frame& frame, CoreOutput& out) {
     // FAULT user_limit_off_by_one: the limit is taken as 127 bytes.
     const auto limit = protocol::max_user_name - (fault(Fault::user_limit_off_by_one) ? 1 : 0);
     if (!set_up || !org_ || ready() || frame.payload.size() > limit) {
-        out.bytes += protocol::encode_status(Opcode::user, false);
+        append_frame(out, protocol::encode_status(Opcode::user, false));
         return;
     }
     auto result = mailbox_.open_user(*org_, frame.payload);
     if (auto* error = std::get_if<MailboxError>(&result)) {
         log_("user refused: " + error->reason);
         // FAULT wrong_status: the refusal is answered 0 (still not logged in).
-        out.bytes += protocol::encode_status(Opcode::user, fault(Fault::wrong_status));
+        append_frame(out, protocol::encode_status(Opcode::user, fault(Fault::wrong_status)));
         return;
     }
     user_ = std::get<UserRef>(std::move(result));
     if (unique_user_ && !try_hold_user()) {
         log_("user '" + user_->name + "' refused: unique user already logged in");
         user_.reset();
-        out.bytes += protocol::encode_status(Opcode::user, false);
+        append_frame(out, protocol::encode_status(Opcode::user, false));
         return;
     }
     reset_cursor();
-    out.bytes += protocol::encode_status(Opcode::user, true);
+    append_frame(out, protocol::encode_status(Opcode::user, true));
 }
 
 void SessionCore::on_message(const Frame& frame, CoreOutput& out) {
     if (!ready()) {
-        out.bytes += protocol::encode_status(Opcode::message, false);
+        append_frame(out, protocol::encode_status(Opcode::message, false));
         return;
     }
     auto parsed = protocol::parse_send(frame.payload);
@@ -266,13 +384,13 @@ void SessionCore::on_message(const Frame& frame, CoreOutput& out) {
     }
     if (content.size() > static_cast<std::size_t>(protocol::max_payload)) {
         log_("message refused: its push would be " + std::to_string(content.size()) + " bytes");
-        out.bytes += protocol::encode_status(Opcode::message, false);
+        append_frame(out, protocol::encode_status(Opcode::message, false));
         return;
     }
     auto result = mailbox_.deliver(*org_, user_->name, request.recipients, now, content);
     if (const auto* error = std::get_if<MailboxError>(&result)) {
         log_("message refused: " + error->reason);
-        out.bytes += protocol::encode_status(Opcode::message, false);
+        append_frame(out, protocol::encode_status(Opcode::message, false));
     }
 }
 
@@ -325,9 +443,9 @@ CoreOutput SessionCore::poll_deliveries() {
             }
         }
         const auto frame_at = out.bytes.size();
-        out.bytes += protocol::encode_push(*content);
+        append_frame(out, protocol::encode_push(*content));
         if (fault(Fault::push_duplicated)) { // FAULT: every push sent twice
-            out.bytes += protocol::encode_push(*content);
+            append_frame(out, protocol::encode_push(*content));
         }
         apply_wire_faults(out.bytes, frame_at);
         // FAULT autodelete_ignored: flag 2 never removes anything.

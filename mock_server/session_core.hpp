@@ -29,6 +29,11 @@ struct Removal {
 
 struct CoreOutput {
     std::string bytes;
+    // The pieces `bytes` is made of, in order: over the tf transport each is one cipher
+    // call (docs/tf-transport.md, "How the call cuts work"). A TF message is its 4-byte
+    // length, then its body; an XSIME frame its 5-byte header, then its payload. Their sum
+    // is bytes.size(), and none is 0 (an empty body or payload is no call).
+    std::vector<std::size_t> calls;
     std::vector<Removal> remove_after_write;
     std::optional<std::string> close_reason;
 
@@ -68,12 +73,19 @@ public:
     std::chrono::nanoseconds interval() const { return interval_; }
     // A partial TF message or XSIME frame is buffered: the read deadline applies.
     bool mid_frame() const;
+    // The size of the client's next cipher call, for a caller that feeds the core whole
+    // calls only: at the TF level 4, or the body length once the length is in; in the
+    // module 5, or the payload length once a header is in (8 for setup and interval).
+    // 0 once the session is closed.
+    std::size_t next_call_size() const;
     bool closed() const { return closed_; }
 
 private:
     enum class Level { tf, module };
 
     void handle_tf(CoreOutput& out);
+    // MKDIR, TOUCH, DEL, RMDIR; false when `command` is none of them.
+    bool handle_file_command(std::string_view command, CoreOutput& out);
     void handle_module(CoreOutput& out);
     void enter_module(CoreOutput& out);
     void leave_module(CoreOutput& out);

@@ -115,6 +115,17 @@ DecodeStep decode_frame(std::string_view input, Direction direction) {
     return {Frame{header, std::string(input.substr(header_size, rule.length))}, total};
 }
 
+std::size_t StreamDecoder::missing() const {
+    if (failed_) {
+        return 0;
+    }
+    // The body rules live in decode_frame only; a complete frame is decoded just to be
+    // dropped, at most one 16 KiB payload per call.
+    const auto step = decode_frame(buffer_.view(), direction_);
+    const auto* need = std::get_if<NeedMore>(&step.result);
+    return need != nullptr ? need->missing : 0;
+}
+
 DecodeResult StreamDecoder::next() {
     if (failed_) {
         return *failed_;

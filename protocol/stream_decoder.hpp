@@ -68,6 +68,11 @@ public:
     // not yet complete): the condition under which a read deadline applies.
     bool mid_frame() const { return !buffer_.empty(); }
     std::size_t buffered() const { return buffer_.size(); }
+    // Bytes still needed to complete the frame being read (what decode_frame says of the
+    // buffer): 5 when nothing is buffered, the body length by this direction's rules once
+    // a header is. 0 when a whole frame (or a whole skippable unknown one) is buffered, or
+    // after a fatal error.
+    std::size_t missing() const;
     std::string take_buffered() { return buffer_.take_all(); }
     bool failed() const { return failed_.has_value(); }
 

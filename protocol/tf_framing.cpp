@@ -35,6 +35,17 @@ TfDecodeStep decode_tf_message(std::string_view input, std::size_t max_message) 
     return {std::string(input.substr(tf_length_size, body_size)), tf_length_size + body_size};
 }
 
+std::size_t TfDecoder::missing() const {
+    if (failed_) {
+        return 0;
+    }
+    // The stateless decoder holds the length rules; a complete message is copied out
+    // only to be dropped, which costs at most one message's bytes per call.
+    const auto step = decode_tf_message(buffer_.view(), max_message_);
+    const auto* need = std::get_if<NeedMore>(&step.result);
+    return need != nullptr ? need->missing : 0;
+}
+
 TfDecodeResult TfDecoder::next() {
     if (failed_) {
         return *failed_;

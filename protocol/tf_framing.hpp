@@ -50,6 +50,11 @@ public:
     // prefix cannot be trusted, so neither can anything after it).
     TfDecodeResult next();
     bool mid_frame() const { return !buffer_.empty(); }
+    // Bytes still needed to complete the message being read (what decode_tf_message says
+    // of the buffer): 4 when nothing is buffered, the body length once the length is.
+    // 0 when a whole message is buffered or after an error. A peer that cuts its writes
+    // at message boundaries (the TF cipher's calls) learns the next call's size here.
+    std::size_t missing() const;
     std::string take_buffered() { return buffer_.take_all(); }
 
 private:

@@ -630,6 +630,219 @@ TEST_F(FsMailboxTest, ReadAndRemoveRefuseNamesOutsideMessages) {
     EXPECT_EQ(mailbox_->read(bob, StoredMessage{"2-fifo", 2}), std::nullopt);
 }
 
+// ---- TF file commands: MKDIR, TOUCH, DEL, RMDIR ----
+
+// A file command's result as text, so that a failed expectation prints the reason.
+constexpr std::string_view done_text = "(done)";
+std::string refusal(const std::optional<MailboxError>& result) {
+    return result ? result->reason : std::string(done_text);
+}
+
+TEST_F(FsMailboxTest, MkdirMakesOneFolder) {
+    EXPECT_EQ(refusal(mailbox_->make_folder("/org")), done_text);
+    EXPECT_TRUE(fs::is_directory(root_ / "org"));
+    EXPECT_EQ(refusal(mailbox_->make_folder("/org/my user")), done_text) << "spaces are path bytes";
+    EXPECT_TRUE(fs::is_directory(root_ / "org" / "my user"));
+    EXPECT_EQ(refusal(mailbox_->make_folder("//org/./b/")), done_text)
+        << "normalised like org units";
+    EXPECT_TRUE(fs::is_directory(root_ / "org" / "b"));
+    EXPECT_EQ(refusal(mailbox_->make_folder("/org/x/../c")), done_text) << "'..' that stays inside";
+    EXPECT_TRUE(fs::is_directory(root_ / "org" / "c"));
+    EXPECT_FALSE(fs::exists(root_ / "org" / "x"));
+}
+
+TEST_F(FsMailboxTest, MkdirRefusesAMissingParentAndAnExistingPath) {
+    EXPECT_EQ(refusal(mailbox_->make_folder("/org/a")), "parent folder does not exist");
+    EXPECT_EQ(refusal(mailbox_->make_folder("/org/a/b")), "parent folder does not exist");
+    EXPECT_FALSE(fs::exists(root_ / "org"));
+    mkdir("org/a");
+    EXPECT_EQ(refusal(mailbox_->make_folder("/org/a")), "already exists");
+    write(root_ / "org" / "file", "x");
+    EXPECT_EQ(refusal(mailbox_->make_folder("/org/file")), "already exists");
+    EXPECT_EQ(refusal(mailbox_->make_folder("/org/file/x")), "'/org/file' is not a folder");
+    fs::create_directory_symlink(outside_, root_ / "org" / "link");
+    EXPECT_EQ(refusal(mailbox_->make_folder("/org/link")), "already exists");
+}
+
+TEST_F(FsMailboxTest, FileCommandsRefuseBadPaths) {
+    mkdir("org");
+    using Op = std::optional<MailboxError> (Mailbox::*)(std::string_view);
+    for (const Op op : {&Mailbox::make_folder, &Mailbox::touch_file, &Mailbox::delete_file,
+                        &Mailbox::remove_folder}) {
+        Mailbox& box = *mailbox_;
+        EXPECT_EQ(refusal((box.*op)("org/x")), "path does not begin with '/'");
+        EXPECT_EQ(refusal((box.*op)("")), "path does not begin with '/'");
+        EXPECT_EQ(refusal((box.*op)(std::string("/org/x\0y", 8))), "path contains a NUL byte");
+        EXPECT_EQ(refusal((box.*op)("/../outside/victim")), "'..' climbs out of the root");
+        EXPECT_EQ(refusal((box.*op)("/org/../../outside")), "'..' climbs out of the root");
+        EXPECT_EQ(refusal((box.*op)("/")), "names the root itself");
+        EXPECT_EQ(refusal((box.*op)("/org/..")), "names the root itself");
+        EXPECT_EQ(refusal((box.*op)("//./")), "names the root itself");
+        EXPECT_EQ(refusal((box.*op)("/.xsime-tmp")),
+                  "'/.xsime-tmp' is the server's temporary folder");
+        EXPECT_EQ(refusal((box.*op)("/.xsime-tmp/x")),
+                  "'/.xsime-tmp' is the server's temporary folder");
+    }
+    EXPECT_TRUE(fs::is_directory(root_));
+    EXPECT_TRUE(fs::is_directory(root_ / ".xsime-tmp"));
+    EXPECT_TRUE(fs::is_directory(outside_ / "victim"));
+    EXPECT_TRUE(fs::is_directory(root_ / "org"));
+}
+
+// A symlink on the way is refused wherever it points: out of the root, or inside it.
+TEST_F(FsMailboxTest, FileCommandsRefuseASymlinkedComponent) {
+    mkdir("org/real");
+    fs::create_directory_symlink(outside_, root_ / "out");
+    fs::create_directory_symlink(root_ / "org", root_ / "alias");
+    using Op = std::optional<MailboxError> (Mailbox::*)(std::string_view);
+    for (const Op op : {&Mailbox::make_folder, &Mailbox::touch_file, &Mailbox::delete_file,
+                        &Mailbox::remove_folder}) {
+        Mailbox& box = *mailbox_;
+        EXPECT_EQ(refusal((box.*op)("/out/victim")), "'/out' is a symlink");
+        EXPECT_EQ(refusal((box.*op)("/out/victim/x")), "'/out' is a symlink");
+        EXPECT_EQ(refusal((box.*op)("/alias/real")), "'/alias' is a symlink");
+        EXPECT_EQ(refusal((box.*op)("/alias/real/x")), "'/alias' is a symlink");
+    }
+    EXPECT_TRUE(fs::is_directory(outside_ / "victim"));
+    EXPECT_TRUE(fs::is_empty(outside_ / "victim"));
+    EXPECT_TRUE(fs::is_directory(root_ / "org" / "real"));
+    EXPECT_TRUE(fs::is_empty(root_ / "org" / "real"));
+}
+
+TEST_F(FsMailboxTest, TouchCreatesAnEmptyFileOrUpdatesItsTime) {
+    mkdir("org/u/messages/blacklist");
+    EXPECT_EQ(refusal(mailbox_->touch_file("/org/u/messages/blacklist/mallory")), done_text);
+    const fs::path entry = root_ / "org" / "u" / "messages" / "blacklist" / "mallory";
+    ASSERT_TRUE(fs::is_regular_file(entry));
+    EXPECT_EQ(fs::file_size(entry), 0u);
+
+    // An existing file keeps its content and gets the time of now.
+    const fs::path kept = root_ / "org" / "kept";
+    write(kept, "content");
+    const auto old_time = fs::file_time_type::clock::now() - std::chrono::hours(24);
+    fs::last_write_time(kept, old_time);
+    EXPECT_EQ(refusal(mailbox_->touch_file("/org/kept")), done_text);
+    EXPECT_EQ(slurp(kept), "content");
+    EXPECT_GT(fs::last_write_time(kept), old_time + std::chrono::hours(23));
+}
+
+TEST_F(FsMailboxTest, TouchRefusesWhatIsNotARegularFile) {
+    mkdir("org/folder");
+    EXPECT_EQ(refusal(mailbox_->touch_file("/org/missing/x")), "parent folder does not exist");
+    EXPECT_EQ(refusal(mailbox_->touch_file("/org/folder")), "is a folder");
+    ASSERT_EQ(::mkfifo((root_ / "org" / "fifo").c_str(), 0600), 0);
+    EXPECT_EQ(refusal(mailbox_->touch_file("/org/fifo")), "is not a regular file");
+    // The last component too: touching through a link would change its target.
+    write(outside_ / "target", "t");
+    const auto old_time = fs::file_time_type::clock::now() - std::chrono::hours(24);
+    fs::last_write_time(outside_ / "target", old_time);
+    fs::create_symlink(outside_ / "target", root_ / "org" / "link");
+    fs::create_symlink(outside_ / "nowhere", root_ / "org" / "dangling");
+    EXPECT_EQ(refusal(mailbox_->touch_file("/org/link")), "is a symlink");
+    EXPECT_EQ(refusal(mailbox_->touch_file("/org/dangling")), "is a symlink");
+    EXPECT_EQ(fs::last_write_time(outside_ / "target"), old_time);
+    EXPECT_FALSE(fs::exists(outside_ / "nowhere"));
+}
+
+TEST_F(FsMailboxTest, DelRemovesAFileOrALinkItself) {
+    mkdir("org");
+    write(root_ / "org" / "file name", "x");
+    EXPECT_EQ(refusal(mailbox_->delete_file("/org/file name")), done_text);
+    EXPECT_FALSE(fs::exists(root_ / "org" / "file name"));
+    write(outside_ / "target", "t");
+    fs::create_symlink(outside_ / "target", root_ / "org" / "link");
+    EXPECT_EQ(refusal(mailbox_->delete_file("/org/link")), done_text);
+    EXPECT_FALSE(fs::is_symlink(root_ / "org" / "link"));
+    EXPECT_EQ(slurp(outside_ / "target"), "t") << "the link's target is untouched";
+    fs::create_directory_symlink(outside_ / "victim", root_ / "org" / "dirlink");
+    EXPECT_EQ(refusal(mailbox_->delete_file("/org/dirlink")), done_text);
+    EXPECT_TRUE(fs::is_directory(outside_ / "victim"));
+}
+
+TEST_F(FsMailboxTest, DelRefusesAFolderAndAMissingFile) {
+    mkdir("org/folder");
+    EXPECT_EQ(refusal(mailbox_->delete_file("/org/folder")), "is a folder (RMDIR removes folders)");
+    EXPECT_TRUE(fs::is_directory(root_ / "org" / "folder"));
+    EXPECT_EQ(refusal(mailbox_->delete_file("/org/nope")), "does not exist");
+    EXPECT_EQ(refusal(mailbox_->delete_file("/nope/x")), "parent folder does not exist");
+}
+
+TEST_F(FsMailboxTest, RmdirRemovesAFolderRecursively) {
+    mkdir("org/u/messages/blacklist");
+    mkdir("org/keep");
+    write(root_ / "org" / "u" / "messages" / "1700000000-x", "1700000000:a:hi");
+    write(root_ / "org" / "u" / "messages" / ".hidden", "h");
+    write(root_ / "org" / "u" / "messages" / "blacklist" / "mallory", "");
+    EXPECT_EQ(refusal(mailbox_->remove_folder("/org/u")), done_text);
+    EXPECT_FALSE(fs::exists(root_ / "org" / "u"));
+    EXPECT_TRUE(fs::is_directory(root_ / "org" / "keep"));
+    // An empty folder too.
+    EXPECT_EQ(refusal(mailbox_->remove_folder("/org/keep/")), done_text);
+    EXPECT_TRUE(fs::is_empty(root_ / "org"));
+}
+
+TEST_F(FsMailboxTest, RmdirRemovesSymlinksInsideAsLinks) {
+    mkdir("org/u/sub");
+    mkdir("org/elsewhere");
+    write(outside_ / "victim" / "precious", "p");
+    write(root_ / "org" / "elsewhere" / "kept", "k");
+    fs::create_directory_symlink(outside_ / "victim", root_ / "org" / "u" / "out");
+    fs::create_directory_symlink(root_ / "org" / "elsewhere", root_ / "org" / "u" / "sub" / "in");
+    fs::create_symlink(outside_ / "victim" / "precious", root_ / "org" / "u" / "file-link");
+    fs::create_symlink(outside_ / "nowhere", root_ / "org" / "u" / "dangling");
+    EXPECT_EQ(refusal(mailbox_->remove_folder("/org/u")), done_text);
+    EXPECT_FALSE(fs::exists(fs::symlink_status(root_ / "org" / "u")));
+    EXPECT_EQ(slurp(outside_ / "victim" / "precious"), "p");
+    EXPECT_EQ(slurp(root_ / "org" / "elsewhere" / "kept"), "k");
+}
+
+TEST_F(FsMailboxTest, RmdirRefusesAFileASymlinkAndAMissingFolder) {
+    mkdir("org");
+    write(root_ / "org" / "file", "x");
+    fs::create_directory_symlink(outside_ / "victim", root_ / "org" / "link");
+    write(outside_ / "victim" / "precious", "p");
+    EXPECT_EQ(refusal(mailbox_->remove_folder("/org/file")), "is not a folder");
+    EXPECT_EQ(refusal(mailbox_->remove_folder("/org/link")), "is a symlink");
+    EXPECT_EQ(refusal(mailbox_->remove_folder("/org/nope")), "does not exist");
+    EXPECT_EQ(refusal(mailbox_->remove_folder("/nope/x")), "parent folder does not exist");
+    EXPECT_TRUE(fs::exists(root_ / "org" / "file"));
+    EXPECT_TRUE(fs::is_symlink(root_ / "org" / "link"));
+    EXPECT_EQ(slurp(outside_ / "victim" / "precious"), "p");
+}
+
+TEST_F(FsMailboxTest, RmdirStopsAtATreeTooDeep) {
+    fs::path deep = root_ / "org";
+    std::string rel = "/org";
+    for (int level = 0; level < 129; ++level) {
+        deep /= "d";
+        rel += "/d";
+    }
+    fs::create_directories(deep);
+    const auto reason = refusal(mailbox_->remove_folder("/org"));
+    EXPECT_NE(reason.find("nested more than 128 folders deep"), std::string::npos) << reason;
+    EXPECT_EQ(reason.find(root_.string()), std::string::npos) << "no server path: " << reason;
+    EXPECT_TRUE(fs::is_directory(root_ / "org"));
+    // 128 levels below the folder are fine.
+    fs::remove(deep);
+    EXPECT_EQ(refusal(mailbox_->remove_folder("/org")), done_text);
+    EXPECT_FALSE(fs::exists(root_ / "org"));
+}
+
+TEST_F(FsMailboxTest, FileCommandReasonsNeverNameTheServersRoot) {
+    mkdir("org/folder");
+    fs::create_directory_symlink(outside_, root_ / "org" / "out");
+    const std::vector<std::optional<MailboxError>> results = {
+        mailbox_->make_folder("/org/folder"), mailbox_->make_folder("/nope/x"),
+        mailbox_->touch_file("/org/folder"),  mailbox_->touch_file("/org/out/x"),
+        mailbox_->delete_file("/org/folder"), mailbox_->delete_file("/org/none"),
+        mailbox_->remove_folder("/org/out"),  mailbox_->remove_folder("/../x"),
+    };
+    for (const auto& result : results) {
+        ASSERT_TRUE(result.has_value());
+        EXPECT_EQ(result->reason.find(base_.string()), std::string::npos) << result->reason;
+    }
+}
+
 // ---- concurrency ----
 
 TEST_F(FsMailboxTest, ConcurrentDeliveriesToOneRecipient) {

@@ -290,6 +290,49 @@ TEST_F(ServerTest, EndClosesTheConnection) {
     EXPECT_TRUE(c.closed_within(close_timeout));
 }
 
+// ---- TF file commands ----
+
+// A harness that cannot reach the server's folders prepares them with MKDIR, TOUCH, DEL
+// and RMDIR; the real server must act on its root, and only there.
+TEST_F(ServerTest, FileCommandsPrepareAMailboxInsideTheRootOnly) {
+    const fs::path org = root_.root() / "org";
+    auto c = client("c");
+    EXPECT_EQ(c.command("MKDIR /org"), "OK");
+    EXPECT_EQ(c.command("MKDIR /org/dave"), "OK");
+    EXPECT_EQ(c.command("MKDIR /org/dave"), "FAILED MKDIR /org/dave: already exists");
+    EXPECT_TRUE(fs::is_directory(org / "dave"));
+
+    // The folders are a mailbox: dave logs in there, which creates messages/blacklist/.
+    auto dave = client("dave");
+    dave.login("org", "dave");
+    EXPECT_EQ(c.command("TOUCH /org/dave/messages/blacklist/mallory"), "OK");
+    EXPECT_TRUE(fs::is_regular_file(org / "dave" / "messages" / "blacklist" / "mallory"));
+    EXPECT_EQ(c.command("DEL /org/dave/messages/blacklist/mallory"), "OK");
+    EXPECT_FALSE(fs::exists(org / "dave" / "messages" / "blacklist" / "mallory"));
+    EXPECT_EQ(c.command("DEL /org/dave"),
+              "FAILED DEL /org/dave: is a folder (RMDIR removes folders)");
+
+    // Nothing outside the root, through '..' or a symlink, and never the root itself.
+    fs::create_directories(root_.base() / "outside");
+    fs::create_directory_symlink(root_.base() / "outside", root_.root() / "out");
+    EXPECT_EQ(c.command("MKDIR /../escape"),
+              "FAILED MKDIR /../escape: '..' climbs out of the root");
+    EXPECT_EQ(c.command("TOUCH /out/x"), "FAILED TOUCH /out/x: '/out' is a symlink");
+    EXPECT_EQ(c.command("RMDIR /"), "FAILED RMDIR /: names the root itself");
+    EXPECT_EQ(c.command("RMDIR /out"), "FAILED RMDIR /out: is a symlink");
+    EXPECT_FALSE(fs::exists(root_.base() / "escape"));
+    EXPECT_TRUE(fs::is_empty(root_.base() / "outside"));
+    EXPECT_EQ(c.command("mkdir /org/x"), protocol::tf_unknown) << "words are case-sensitive";
+
+    // RMDIR takes the whole org unit, with what the server created in it.
+    dave.close();
+    EXPECT_EQ(c.command("RMDIR /org"), "OK");
+    EXPECT_FALSE(fs::exists(org));
+    EXPECT_TRUE(fs::is_directory(root_.root() / "acme" / "alice"));
+    // The session is still at the TF level and usable.
+    EXPECT_EQ(c.command(protocol::tf_xsime_start), protocol::tf_ok);
+}
+
 // ---- every opcode ----
 
 TEST_F(ServerTest, EveryOpcodeGetsItsReplyOrNone) {

@@ -1,7 +1,9 @@
 // Tests of the reference server's session core, driven byte by byte without sockets.
 #include "mock_server/fs_mailbox.hpp"
 #include "mock_server/session_core.hpp"
+#include "protocol/header.hpp"
 #include "protocol/messages.hpp"
+#include "protocol/stream_decoder.hpp"
 #include "protocol/tf_framing.hpp"
 
 #include <filesystem>
@@ -42,19 +44,70 @@ protected:
         fs::remove_all(root_);
     }
 
-    SessionCore& make_core() {
+    SessionCore& make_core(Faults faults = {}) {
+        CoreSettings settings;
+        settings.faults = faults;
         cores_.push_back(std::make_unique<SessionCore>(
-            *mailbox_, locks_, CoreSettings{}, [this] { return now_; },
+            *mailbox_, locks_, settings, [this] { return now_; },
             [this](std::string_view line) { log_.emplace_back(line); }));
         return *cores_.back();
+    }
+
+    // Every core call of these tests goes through these two, which check the call cuts
+    // (CoreOutput::calls) of whatever came out.
+    static CoreOutput receive(SessionCore& core, std::string_view bytes) {
+        auto out = core.receive(bytes);
+        expect_cuts_follow_the_bytes(out);
+        return out;
+    }
+    static CoreOutput poll_deliveries(SessionCore& core) {
+        auto out = core.poll_deliveries();
+        expect_cuts_follow_the_bytes(out);
+        return out;
+    }
+
+    // The cuts add up to the bytes, none is empty, and each falls where a TF peer cuts:
+    // a 4-byte TF length, then a call of exactly that body's size (none for an empty body),
+    // or a 5-byte XSIME header, then one of exactly its payload's size (none if empty).
+    // The tests that inject wire faults check their cuts by hand instead.
+    static void expect_cuts_follow_the_bytes(const CoreOutput& out) {
+        const auto& calls = out.calls;
+        std::size_t at = 0;
+        for (std::size_t i = 0; i < calls.size(); ++i) {
+            ASSERT_GT(calls[i], 0u) << "call " << i;
+            ASSERT_LE(at + calls[i], out.bytes.size()) << "call " << i;
+            const auto rest = std::string_view(out.bytes).substr(at);
+            std::size_t body = 0;
+            if (calls[i] == protocol::tf_length_size) {
+                const auto step = protocol::decode_tf_message(rest);
+                ASSERT_TRUE(std::holds_alternative<std::string>(step.result)) << "call " << i;
+                body = std::get<std::string>(step.result).size();
+            } else if (calls[i] == protocol::header_size) {
+                const auto step = protocol::decode_frame(rest, protocol::Direction::to_client);
+                ASSERT_TRUE(std::holds_alternative<Frame>(step.result)) << "call " << i;
+                body = std::get<Frame>(step.result).payload.size();
+            } else {
+                FAIL() << "call " << i << " of " << calls[i]
+                       << " bytes is neither a TF length nor an XSIME header";
+            }
+            at += calls[i];
+            if (body > 0) {
+                ++i;
+                ASSERT_LT(i, calls.size()) << "the body of " << body << " bytes has no call";
+                ASSERT_EQ(calls[i], body) << "call " << i;
+                at += body;
+            }
+        }
+        EXPECT_EQ(at, out.bytes.size()) << "the cuts do not cover the bytes";
     }
 
     // Enters the module and logs `user` in with `flags` and `since`.
     SessionCore& logged_in(const std::string& user, std::int32_t flags = 0,
                            std::uint64_t since = 0) {
         auto& core = make_core();
-        auto out = core.receive(start() + protocol::encode_setup(flags, since) +
-                                protocol::encode_org_unit("/ime") + protocol::encode_user(user));
+        auto out =
+            receive(core, start() + protocol::encode_setup(flags, since) +
+                              protocol::encode_org_unit("/ime") + protocol::encode_user(user));
         EXPECT_EQ(out.bytes, protocol::encode_tf_message("OK") +
                                  protocol::encode_status(Opcode::org_unit, true) +
                                  protocol::encode_status(Opcode::user, true));
@@ -63,13 +116,13 @@ protected:
     }
 
     void send(SessionCore& core, const std::vector<std::string>& to, std::string_view text) {
-        const auto out = core.receive(protocol::encode_send(to, text));
+        const auto out = receive(core, protocol::encode_send(to, text));
         EXPECT_EQ(out.bytes, "") << "a successful send has no reply";
     }
 
     // Polls and decodes the pushes; performs removals as the I/O layer would.
     std::vector<protocol::Push> poll(SessionCore& core) {
-        auto out = core.poll_deliveries();
+        auto out = poll_deliveries(core);
         std::vector<protocol::Push> pushes;
         protocol::StreamDecoder decoder(protocol::Direction::to_client);
         decoder.feed(out.bytes);
@@ -106,15 +159,15 @@ protected:
 
 TEST_F(SessionCoreTest, TfLevelAnswersStartUnknownAndEnd) {
     auto& core = make_core();
-    EXPECT_EQ(core.receive(protocol::encode_tf_message("LIST /")).bytes,
+    EXPECT_EQ(receive(core, protocol::encode_tf_message("LIST /")).bytes,
               protocol::encode_tf_message("UNKNOWN"));
     EXPECT_FALSE(core.in_module());
-    EXPECT_EQ(core.receive(start()).bytes, protocol::encode_tf_message("OK"));
+    EXPECT_EQ(receive(core, start()).bytes, protocol::encode_tf_message("OK"));
     EXPECT_TRUE(core.in_module());
     EXPECT_FALSE(core.delivering());
 
     auto& other = make_core();
-    const auto out = other.receive(protocol::encode_tf_message("END"));
+    const auto out = receive(other, protocol::encode_tf_message("END"));
     EXPECT_EQ(out.bytes, "");
     ASSERT_TRUE(out.close_reason);
     EXPECT_TRUE(other.closed());
@@ -122,48 +175,48 @@ TEST_F(SessionCoreTest, TfLevelAnswersStartUnknownAndEnd) {
 
 TEST_F(SessionCoreTest, NegativeTfLengthClosesWithReason) {
     auto& core = make_core();
-    const auto out = core.receive(std::string("\xff\xff\xff\xfe", 4));
+    const auto out = receive(core, std::string("\xff\xff\xff\xfe", 4));
     ASSERT_TRUE(out.close_reason);
     EXPECT_NE(out.close_reason->find("negative"), std::string::npos) << *out.close_reason;
 }
 
 TEST_F(SessionCoreTest, OrderIsSetupThenOrgUnitThenUser) {
     auto& core = make_core();
-    core.receive(start());
-    EXPECT_EQ(core.receive(protocol::encode_org_unit("/ime")).bytes,
+    receive(core, start());
+    EXPECT_EQ(receive(core, protocol::encode_org_unit("/ime")).bytes,
               protocol::encode_status(Opcode::org_unit, false));
-    EXPECT_EQ(core.receive(protocol::encode_user("alice")).bytes,
+    EXPECT_EQ(receive(core, protocol::encode_user("alice")).bytes,
               protocol::encode_status(Opcode::user, false));
-    EXPECT_EQ(core.receive(protocol::encode_send(std::vector<std::string>{"bob"}, "hi")).bytes,
+    EXPECT_EQ(receive(core, protocol::encode_send(std::vector<std::string>{"bob"}, "hi")).bytes,
               protocol::encode_status(Opcode::message, false));
-    core.receive(protocol::encode_setup(0, 0));
-    EXPECT_EQ(core.receive(protocol::encode_user("alice")).bytes,
+    receive(core, protocol::encode_setup(0, 0));
+    EXPECT_EQ(receive(core, protocol::encode_user("alice")).bytes,
               protocol::encode_status(Opcode::user, false))
         << "2 before 1 fails";
-    EXPECT_EQ(core.receive(protocol::encode_org_unit("ime")).bytes,
+    EXPECT_EQ(receive(core, protocol::encode_org_unit("ime")).bytes,
               protocol::encode_status(Opcode::org_unit, true));
-    EXPECT_EQ(core.receive(protocol::encode_user("alice")).bytes,
+    EXPECT_EQ(receive(core, protocol::encode_user("alice")).bytes,
               protocol::encode_status(Opcode::user, true));
     EXPECT_TRUE(core.delivering());
     // Once logged in, 1 and 2 are refused (the reference server's rule).
-    EXPECT_EQ(core.receive(protocol::encode_org_unit("ime")).bytes,
+    EXPECT_EQ(receive(core, protocol::encode_org_unit("ime")).bytes,
               protocol::encode_status(Opcode::org_unit, false));
-    EXPECT_EQ(core.receive(protocol::encode_user("bob")).bytes,
+    EXPECT_EQ(receive(core, protocol::encode_user("bob")).bytes,
               protocol::encode_status(Opcode::user, false));
 }
 
 TEST_F(SessionCoreTest, MissingFoldersAndTraversalAreRefused) {
     auto& core = make_core();
-    core.receive(start() + protocol::encode_setup(0, 0));
-    EXPECT_EQ(core.receive(protocol::encode_org_unit("/nope")).bytes,
+    receive(core, start() + protocol::encode_setup(0, 0));
+    EXPECT_EQ(receive(core, protocol::encode_org_unit("/nope")).bytes,
               protocol::encode_status(Opcode::org_unit, false));
-    EXPECT_EQ(core.receive(protocol::encode_org_unit("/../etc")).bytes,
+    EXPECT_EQ(receive(core, protocol::encode_org_unit("/../etc")).bytes,
               protocol::encode_status(Opcode::org_unit, false));
-    EXPECT_EQ(core.receive(protocol::encode_org_unit("/ime")).bytes,
+    EXPECT_EQ(receive(core, protocol::encode_org_unit("/ime")).bytes,
               protocol::encode_status(Opcode::org_unit, true));
-    EXPECT_EQ(core.receive(protocol::encode_user("../ime/alice")).bytes,
+    EXPECT_EQ(receive(core, protocol::encode_user("../ime/alice")).bytes,
               protocol::encode_status(Opcode::user, false));
-    EXPECT_EQ(core.receive(protocol::encode_user("dave")).bytes,
+    EXPECT_EQ(receive(core, protocol::encode_user("dave")).bytes,
               protocol::encode_status(Opcode::user, false));
 }
 
@@ -173,10 +226,10 @@ TEST_F(SessionCoreTest, UserNameLimitIs128Bytes) {
     fs::create_directories(root_ / "ime" / at_limit);
     fs::create_directories(root_ / "ime" / over_limit);
     auto& core = make_core();
-    core.receive(start() + protocol::encode_setup(0, 0) + protocol::encode_org_unit("/ime"));
-    EXPECT_EQ(core.receive(protocol::encode_user(over_limit)).bytes,
+    receive(core, start() + protocol::encode_setup(0, 0) + protocol::encode_org_unit("/ime"));
+    EXPECT_EQ(receive(core, protocol::encode_user(over_limit)).bytes,
               protocol::encode_status(Opcode::user, false));
-    EXPECT_EQ(core.receive(protocol::encode_user(at_limit)).bytes,
+    EXPECT_EQ(receive(core, protocol::encode_user(at_limit)).bytes,
               protocol::encode_status(Opcode::user, true));
     EXPECT_TRUE(fs::is_directory(root_ / "ime" / at_limit / "messages" / "blacklist"));
 }
@@ -210,7 +263,7 @@ TEST_F(SessionCoreTest, DiscardedMessagesHaveNoReplyAndNoDelivery) {
         protocol::append_header(
             frame, {protocol::raw(Opcode::message), static_cast<std::int32_t>(payload.size())});
         frame += payload;
-        EXPECT_EQ(alice.receive(frame).bytes, "") << payload;
+        EXPECT_EQ(receive(alice, frame).bytes, "") << payload;
     }
     EXPECT_TRUE(poll(bob).empty());
 }
@@ -227,7 +280,7 @@ TEST_F(SessionCoreTest, PushOverTheLimitIsRefusedNotTruncated) {
     // One byte more: the send payload "bob: " + text still fits 16384, the push does not.
     const std::string too_long(16384 - 16, 'x');
     const auto out =
-        alice.receive(protocol::encode_send(std::vector<std::string>{"bob"}, too_long));
+        receive(alice, protocol::encode_send(std::vector<std::string>{"bob"}, too_long));
     EXPECT_EQ(out.bytes, protocol::encode_status(Opcode::message, false));
     EXPECT_TRUE(poll(bob).empty());
 }
@@ -269,7 +322,7 @@ TEST_F(SessionCoreTest, AutoDeleteRemovesAfterWrite) {
     auto& bob = logged_in("bob", protocol::flag_auto_delete);
     send(alice, {"bob"}, "one");
     send(alice, {"bob"}, "two");
-    auto out = bob.poll_deliveries();
+    auto out = poll_deliveries(bob);
     EXPECT_EQ(out.remove_after_write.size(), 2u);
     EXPECT_EQ(files_in("bob"), 2u) << "nothing is deleted before the push is written";
     for (const auto& removal : out.remove_after_write) {
@@ -290,7 +343,7 @@ TEST_F(SessionCoreTest, TimestampWindowIsStrictlyNewer) {
     EXPECT_EQ(pushes[0].text, "at 101");
 
     // Setup again moves the window back: both are pushed again.
-    bob.receive(protocol::encode_setup(0, 0));
+    receive(bob, protocol::encode_setup(0, 0));
     EXPECT_EQ(poll(bob).size(), 2u);
 }
 
@@ -318,13 +371,13 @@ TEST_F(SessionCoreTest, UniqueUserRefusesASecondInstance) {
     auto& second = make_core();
     const auto login = start() + protocol::encode_setup(protocol::flag_unique_user, 0) +
                        protocol::encode_org_unit("/ime") + protocol::encode_user("bob");
-    EXPECT_EQ(second.receive(login).bytes, protocol::encode_tf_message("OK") +
-                                               protocol::encode_status(Opcode::org_unit, true) +
-                                               protocol::encode_status(Opcode::user, false));
+    EXPECT_EQ(receive(second, login).bytes, protocol::encode_tf_message("OK") +
+                                                protocol::encode_status(Opcode::org_unit, true) +
+                                                protocol::encode_status(Opcode::user, false));
     // Cooperative: an instance without flag 1 is not refused.
     logged_in("bob");
     first.on_close();
-    EXPECT_EQ(second.receive(protocol::encode_user("bob")).bytes,
+    EXPECT_EQ(receive(second, protocol::encode_user("bob")).bytes,
               protocol::encode_status(Opcode::user, true));
 }
 
@@ -332,12 +385,12 @@ TEST_F(SessionCoreTest, ExitEchoesAndReentryKeepsConfiguration) {
     auto& alice = logged_in("alice");
     auto& bob = logged_in("bob");
     // Opcode 0 and a TF command pipelined in one read.
-    auto out = bob.receive(protocol::encode_exit() + protocol::encode_tf_message("NOOP"));
+    auto out = receive(bob, protocol::encode_exit() + protocol::encode_tf_message("NOOP"));
     EXPECT_EQ(out.bytes, protocol::encode_exit_echo() + protocol::encode_tf_message("UNKNOWN"));
     EXPECT_FALSE(bob.in_module());
     send(alice, {"bob"}, "while away");
     EXPECT_TRUE(poll(bob).empty()) << "no pushes at the TF level";
-    EXPECT_EQ(bob.receive(start()).bytes, protocol::encode_tf_message("OK"));
+    EXPECT_EQ(receive(bob, start()).bytes, protocol::encode_tf_message("OK"));
     EXPECT_TRUE(bob.delivering()) << "configuration remembered";
     const auto pushes = poll(bob);
     ASSERT_EQ(pushes.size(), 1u);
@@ -349,22 +402,22 @@ TEST_F(SessionCoreTest, FatalFramingErrorsCloseWithoutReply) {
         auto& core = logged_in("alice");
         std::string frame;
         protocol::append_header(frame, {protocol::raw(Opcode::org_unit), sz});
-        const auto out = core.receive(frame);
+        const auto out = receive(core, frame);
         EXPECT_EQ(out.bytes, "") << sz;
         ASSERT_TRUE(out.close_reason) << sz;
         EXPECT_TRUE(core.closed());
-        EXPECT_TRUE(core.receive(protocol::encode_exit()).empty()) << "a closed core is inert";
+        EXPECT_TRUE(receive(core, protocol::encode_exit()).empty()) << "a closed core is inert";
     }
 }
 
 TEST_F(SessionCoreTest, UnknownOpcodeIsSkippedAndLogged) {
     auto& core = make_core();
-    core.receive(start() + protocol::encode_setup(0, 0));
+    receive(core, start() + protocol::encode_setup(0, 0));
     std::string bytes;
     protocol::append_header(bytes, {0x09, 3});
     bytes += "abc";
     bytes += protocol::encode_org_unit("/ime");
-    const auto out = core.receive(bytes);
+    const auto out = receive(core, bytes);
     EXPECT_FALSE(out.close_reason);
     EXPECT_EQ(out.bytes, protocol::encode_status(Opcode::org_unit, true));
     ASSERT_FALSE(log_.empty());
@@ -374,9 +427,9 @@ TEST_F(SessionCoreTest, UnknownOpcodeIsSkippedAndLogged) {
 TEST_F(SessionCoreTest, IntervalChangesAndIsClampedAtOneMillisecond) {
     auto& core = logged_in("alice");
     EXPECT_EQ(core.interval(), std::chrono::milliseconds(25));
-    core.receive(protocol::encode_interval(2'500'000'000));
+    receive(core, protocol::encode_interval(2'500'000'000));
     EXPECT_EQ(core.interval(), std::chrono::milliseconds(2500));
-    core.receive(protocol::encode_interval(0));
+    receive(core, protocol::encode_interval(0));
     EXPECT_EQ(core.interval(), std::chrono::milliseconds(1));
 }
 
@@ -386,11 +439,11 @@ TEST_F(SessionCoreTest, EverySplitPointGivesTheSameOutput) {
                         protocol::encode_send(std::vector<std::string>{"bob"}, "split") +
                         protocol::encode_exit() + start();
     auto& whole = make_core();
-    const auto expected = whole.receive(script).bytes;
+    const auto expected = receive(whole, script).bytes;
     for (std::size_t cut = 0; cut <= script.size(); ++cut) {
         auto& core = make_core();
-        auto got = core.receive(script.substr(0, cut)).bytes;
-        got += core.receive(script.substr(cut)).bytes;
+        auto got = receive(core, script.substr(0, cut)).bytes;
+        got += receive(core, script.substr(cut)).bytes;
         ASSERT_EQ(got, expected) << "split at " << cut;
         EXPECT_TRUE(core.in_module());
         EXPECT_FALSE(core.mid_frame());
@@ -398,19 +451,248 @@ TEST_F(SessionCoreTest, EverySplitPointGivesTheSameOutput) {
     auto& drip = make_core();
     std::string got;
     for (char c : script) {
-        got += drip.receive(std::string_view(&c, 1)).bytes;
+        got += receive(drip, std::string_view(&c, 1)).bytes;
     }
     EXPECT_EQ(got, expected);
 }
 
 TEST_F(SessionCoreTest, MidFrameTracksPartialInput) {
     auto& core = make_core();
-    core.receive(start().substr(0, 3));
+    receive(core, start().substr(0, 3));
     EXPECT_TRUE(core.mid_frame());
-    core.receive(start().substr(3));
+    receive(core, start().substr(3));
     EXPECT_FALSE(core.mid_frame());
-    core.receive(protocol::encode_setup(0, 0).substr(0, 7));
+    receive(core, protocol::encode_setup(0, 0).substr(0, 7));
     EXPECT_TRUE(core.mid_frame());
+}
+
+// ---- TF file commands ----
+
+TEST_F(SessionCoreTest, FileCommandsAnswerOkOrFailedNamingTheClientsPath) {
+    auto& core = make_core();
+    const auto command = [&](std::string_view text) {
+        return receive(core, protocol::encode_tf_message(text)).bytes;
+    };
+    const auto ok = protocol::encode_tf_message("OK");
+    EXPECT_EQ(command("MKDIR /org"), ok);
+    EXPECT_EQ(command("MKDIR /org/a"), ok);
+    EXPECT_TRUE(fs::is_directory(root_ / "org" / "a"));
+    EXPECT_EQ(command("MKDIR /org/a"),
+              protocol::encode_tf_message("FAILED MKDIR /org/a: already exists"));
+    EXPECT_EQ(command("MKDIR /nope/a"),
+              protocol::encode_tf_message("FAILED MKDIR /nope/a: parent folder does not exist"));
+    EXPECT_EQ(command("TOUCH /org/a/blocked user"), ok) << "the path is all the rest";
+    EXPECT_TRUE(fs::is_regular_file(root_ / "org" / "a" / "blocked user"));
+    EXPECT_EQ(command("DEL /org/a/blocked user"), ok);
+    EXPECT_FALSE(fs::exists(root_ / "org" / "a" / "blocked user"));
+    EXPECT_EQ(command("DEL /org/a"), protocol::encode_tf_message(
+                                         "FAILED DEL /org/a: is a folder (RMDIR removes folders)"));
+    EXPECT_EQ(command("TOUCH /org/a/f"), ok);
+    EXPECT_EQ(command("RMDIR /org"), ok);
+    EXPECT_FALSE(fs::exists(root_ / "org"));
+    EXPECT_EQ(command("RMDIR /"),
+              protocol::encode_tf_message("FAILED RMDIR /: names the root itself"));
+    EXPECT_EQ(command("RMDIR /ime/.."),
+              protocol::encode_tf_message("FAILED RMDIR /ime/..: names the root itself"));
+    EXPECT_EQ(command("RMDIR /../x"),
+              protocol::encode_tf_message("FAILED RMDIR /../x: '..' climbs out of the root"));
+    EXPECT_TRUE(fs::is_directory(root_ / "ime" / "alice"));
+    // Still at the TF level, and usable.
+    EXPECT_FALSE(core.in_module());
+    EXPECT_EQ(receive(core, start()).bytes, ok);
+}
+
+TEST_F(SessionCoreTest, FileCommandWordsAreExactAndNeedOneSpaceThenAPath) {
+    auto& core = make_core();
+    const auto command = [&](std::string_view text) {
+        return receive(core, protocol::encode_tf_message(text)).bytes;
+    };
+    for (const char* text : {"mkdir /org", "MKDIRS /org", "MKDIR\t/org", "Touch /org", "DELETE /x",
+                             "RMDIR\n/ime", "XSIME_START /x"}) {
+        EXPECT_EQ(command(text), protocol::encode_tf_message("UNKNOWN")) << text;
+    }
+    EXPECT_EQ(command("MKDIR"), protocol::encode_tf_message("FAILED MKDIR: missing path"));
+    EXPECT_EQ(command("TOUCH "), protocol::encode_tf_message("FAILED TOUCH: missing path"));
+    EXPECT_EQ(command("DEL"), protocol::encode_tf_message("FAILED DEL: missing path"));
+    EXPECT_EQ(command("RMDIR "), protocol::encode_tf_message("FAILED RMDIR: missing path"));
+    EXPECT_EQ(command("MKDIR  /org"),
+              protocol::encode_tf_message("FAILED MKDIR  /org: path does not begin with '/'"));
+    EXPECT_EQ(command("TOUCH org"),
+              protocol::encode_tf_message("FAILED TOUCH org: path does not begin with '/'"));
+    EXPECT_EQ(command("RMDIR ime"),
+              protocol::encode_tf_message("FAILED RMDIR ime: path does not begin with '/'"));
+    EXPECT_TRUE(fs::is_directory(root_ / "ime"));
+    EXPECT_FALSE(fs::exists(root_ / "org"));
+    EXPECT_FALSE(fs::exists(root_ / " "));
+}
+
+TEST_F(SessionCoreTest, FileCommandRepliesEscapeBytesAndNeverNameTheServersRoot) {
+    fs::create_directory_symlink(root_ / "ime", root_ / "link");
+    auto& core = make_core();
+    const auto reply = [&](std::string_view text) {
+        auto bytes = receive(core, protocol::encode_tf_message(text)).bytes;
+        auto step = protocol::decode_tf_message(bytes);
+        EXPECT_EQ(step.consumed, bytes.size()) << "one TF message";
+        return std::holds_alternative<std::string>(step.result) ? std::get<std::string>(step.result)
+                                                                : std::string("(no message)");
+    };
+    EXPECT_EQ(reply("MKDIR /link/x"), "FAILED MKDIR /link/x: '/link' is a symlink");
+    EXPECT_FALSE(fs::exists(root_ / "ime" / "x"));
+    EXPECT_EQ(reply(std::string("MKDIR /a\0b", 10)),
+              "FAILED MKDIR /a\\x00b: path contains a NUL byte");
+    EXPECT_EQ(reply("MKDIR /no\nne\\/x"),
+              "FAILED MKDIR /no\\x0ane\\\\/x: parent folder does not exist");
+    // A path far longer than any folder name: the reply is cut, and stays a short message.
+    const auto long_reply = reply("MKDIR /" + std::string(60000, 'a'));
+    EXPECT_EQ(long_reply.rfind("FAILED MKDIR /aaaa", 0), 0u) << long_reply.substr(0, 40);
+    EXPECT_NE(long_reply.find("...: File name too long"), std::string::npos);
+    EXPECT_LT(long_reply.size(), 1200u);
+    for (const auto& line : log_) {
+        EXPECT_EQ(line.find('\0'), std::string::npos) << "log lines are escaped too";
+    }
+}
+
+// ---- call cuts (CoreOutput::calls) ----
+
+using Cuts = std::vector<std::size_t>;
+
+TEST_F(SessionCoreTest, CallCutsOfEachKindOfOutput) {
+    auto& core = make_core();
+    EXPECT_EQ(receive(core, protocol::encode_tf_message("NOPE")).calls, (Cuts{4, 7}));
+    EXPECT_EQ(receive(core, protocol::encode_tf_message("MKDIR /org")).calls, (Cuts{4, 2}));
+    EXPECT_EQ(receive(core, protocol::encode_tf_message("MKDIR /org")).calls,
+              (Cuts{4, std::string_view("FAILED MKDIR /org: already exists").size()}));
+    EXPECT_EQ(receive(core, start()).calls, (Cuts{4, 2}));
+    EXPECT_EQ(receive(core, protocol::encode_setup(0, 0)).calls, Cuts{}) << "no reply";
+    EXPECT_EQ(receive(core, protocol::encode_org_unit("/ime")).calls, (Cuts{5}));
+    EXPECT_EQ(receive(core, protocol::encode_user("alice")).calls, (Cuts{5}));
+    EXPECT_EQ(receive(core, protocol::encode_send(std::vector<std::string>{"../x"}, "out")).calls,
+              (Cuts{5}))
+        << "a refused send";
+
+    auto& bob = logged_in("bob");
+    send(core, {"bob"}, "hi");
+    send(core, {"bob"}, "hi2");
+    // "1700000000:alice:hi" is 19 bytes.
+    EXPECT_EQ(poll_deliveries(bob).calls, (Cuts{5, 19, 5, 20}));
+    // Opcode 0 and a TF command in one read: the echo, then a TF reply.
+    EXPECT_EQ(receive(bob, protocol::encode_exit() + protocol::encode_tf_message("NOOP")).calls,
+              (Cuts{5, 4, 7}));
+    // Pipelined login: one cut list for all the replies.
+    auto& carol = make_core();
+    EXPECT_EQ(receive(carol, start() + protocol::encode_setup(0, 0) +
+                                 protocol::encode_org_unit("/ime") + protocol::encode_user("carol"))
+                  .calls,
+              (Cuts{4, 2, 5, 5}));
+}
+
+TEST_F(SessionCoreTest, CallCutsUnderFaults) {
+    Faults faults;
+    for (const Fault f : {Fault::no_org_reply, Fault::exit_no_echo, Fault::sz_little_endian,
+                          Fault::ascii_opcodes, Fault::push_duplicated}) {
+        faults.add(f);
+    }
+    auto& alice = logged_in("alice");
+    auto& bob = make_core(faults);
+    // Called directly: the rewritten headers do not decode, which the check would reject.
+    auto out = bob.receive(start() + protocol::encode_setup(0, 0) +
+                           protocol::encode_org_unit("/ime") + protocol::encode_user("bob"));
+    EXPECT_EQ(out.calls, (Cuts{4, 2, 5})) << "the org unit reply is taken back with its cut";
+    EXPECT_EQ(out.bytes.size(), 11u);
+    send(alice, {"bob"}, "hi");
+    out = bob.poll_deliveries();
+    EXPECT_EQ(out.calls, (Cuts{5, 19, 5, 19})) << "rewritten in place, sent twice";
+    ASSERT_EQ(out.bytes.size(), 48u);
+    EXPECT_EQ(out.bytes[0], '5') << "the faults did apply";
+    EXPECT_EQ(out.bytes.substr(1, 4), std::string("\x13\x00\x00\x00", 4));
+    out = bob.receive(protocol::encode_exit());
+    EXPECT_EQ(out.bytes, "");
+    EXPECT_EQ(out.calls, Cuts{}) << "the echo is taken back with its cut";
+    EXPECT_FALSE(bob.in_module());
+}
+
+// ---- next_call_size ----
+
+TEST_F(SessionCoreTest, NextCallSizeAtTheTfLevelAndAfterEachHeader) {
+    auto& core = make_core();
+    EXPECT_EQ(core.next_call_size(), 4u);
+    receive(core, start().substr(0, 4));
+    EXPECT_EQ(core.next_call_size(), 11u) << "the body of XSIME_START";
+    receive(core, start().substr(4));
+    ASSERT_TRUE(core.in_module());
+    EXPECT_EQ(core.next_call_size(), 5u) << "a header";
+
+    // The size announced after the header of each opcode a client sends.
+    const auto after_header = [&](const std::string& frame) {
+        receive(core, frame.substr(0, protocol::header_size));
+        const auto size = core.next_call_size();
+        receive(core, frame.substr(protocol::header_size));
+        EXPECT_EQ(core.next_call_size(), 5u) << "the frame is complete";
+        return size;
+    };
+    EXPECT_EQ(after_header(protocol::encode_setup(3, 0)), 8u) << "sz holds flags, not a size";
+    EXPECT_EQ(after_header(protocol::encode_org_unit("/ime")), 4u);
+    EXPECT_EQ(after_header(protocol::encode_user("alice")), 5u);
+    EXPECT_EQ(after_header(protocol::encode_send(std::vector<std::string>{"bob"}, "hi")), 7u);
+    EXPECT_EQ(after_header(protocol::encode_interval(1'000'000)), 8u);
+    std::string interval_sz0 = protocol::encode_header({protocol::raw(Opcode::interval), 0});
+    interval_sz0 += std::string(8, '\0');
+    EXPECT_EQ(after_header(interval_sz0), 8u) << "interval: 8 bytes whatever sz";
+    std::string unknown = protocol::encode_header({0x09, 3});
+    unknown += "abc";
+    EXPECT_EQ(after_header(unknown), 3u) << "an unknown opcode's payload is skipped";
+
+    // Opcode 0 is a header only, and the core is back at the TF level.
+    receive(core, protocol::encode_exit());
+    EXPECT_FALSE(core.in_module());
+    EXPECT_EQ(core.next_call_size(), 4u);
+    receive(core, protocol::encode_tf_message("END"));
+    EXPECT_TRUE(core.closed());
+    EXPECT_EQ(core.next_call_size(), 0u);
+}
+
+TEST_F(SessionCoreTest, NextCallSizeIsZeroAfterAFatalError) {
+    auto& core = logged_in("alice");
+    receive(core, protocol::encode_header({protocol::raw(Opcode::user), -1}));
+    ASSERT_TRUE(core.closed());
+    EXPECT_EQ(core.next_call_size(), 0u);
+    auto& tf = make_core();
+    receive(tf, std::string("\x80\x00\x00\x00", 4));
+    ASSERT_TRUE(tf.closed());
+    EXPECT_EQ(tf.next_call_size(), 0u);
+}
+
+// A client that sends exactly next_call_size() bytes at a time (as the tf transport does)
+// sends what it would send in one write, in the cuts a TF client makes.
+TEST_F(SessionCoreTest, FeedingNextCallSizeBytesFollowsTheClientsCuts) {
+    const std::string command = "MKDIR /made";
+    const auto script = start() + protocol::encode_setup(0, 0) + protocol::encode_org_unit("/ime") +
+                        protocol::encode_user("carol") +
+                        protocol::encode_send(std::vector<std::string>{"bob"}, "x") +
+                        protocol::encode_interval(1'000'000) + protocol::encode_exit() +
+                        protocol::encode_tf_message(command) + start();
+    auto& whole = make_core();
+    const auto expected = receive(whole, script);
+    ASSERT_TRUE(fs::remove(root_ / "made")) << "so that the second MKDIR succeeds too";
+    auto& stepped = make_core();
+    Cuts sizes;
+    std::string got;
+    Cuts got_calls;
+    for (std::size_t at = 0; at < script.size();) {
+        const auto n = stepped.next_call_size();
+        ASSERT_GT(n, 0u) << at;
+        ASSERT_LE(at + n, script.size()) << at;
+        sizes.push_back(n);
+        auto out = receive(stepped, std::string_view(script).substr(at, n));
+        at += n;
+        got += out.bytes;
+        got_calls.insert(got_calls.end(), out.calls.begin(), out.calls.end());
+    }
+    EXPECT_EQ(sizes, (Cuts{4, 11, 5, 8, 5, 4, 5, 5, 5, 6, 5, 8, 5, 4, command.size(), 4, 11}));
+    EXPECT_EQ(got, expected.bytes);
+    EXPECT_EQ(got_calls, expected.calls);
+    EXPECT_TRUE(fs::is_directory(root_ / "made"));
+    EXPECT_TRUE(stepped.in_module());
 }
 
 } // namespace

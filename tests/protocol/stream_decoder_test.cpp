@@ -492,5 +492,92 @@ TEST(Incremental, LargePayloadsAcrossManyChunks) {
     }
 }
 
+// ---- missing(): the size of the next TF cipher call ----
+
+TEST(Missing, HeaderThenPayloadByTheToServerRules) {
+    StreamDecoder decoder(to_server);
+    EXPECT_EQ(decoder.missing(), header_size) << "nothing buffered: a header comes next";
+    decoder.feed(header(0x01, 4).substr(0, 2));
+    EXPECT_EQ(decoder.missing(), 3u);
+    decoder.feed(header(0x01, 4).substr(2));
+    EXPECT_EQ(decoder.missing(), 4u);
+    decoder.feed("/im");
+    EXPECT_EQ(decoder.missing(), 1u);
+    decoder.feed("e");
+    EXPECT_EQ(decoder.missing(), 0u) << "a whole frame is buffered";
+    EXPECT_EQ(frame_of(decoder.next()), (Frame{{0x01, 4}, "/ime"}));
+    EXPECT_EQ(decoder.missing(), header_size);
+}
+
+TEST(Missing, AfterEachClientHeader) {
+    const auto after = [](std::uint8_t opcode, std::int32_t sz) {
+        StreamDecoder decoder(to_server);
+        decoder.feed(header(opcode, sz));
+        return decoder.missing();
+    };
+    EXPECT_EQ(after(0x00, 0), 0u) << "opcode 0 is a header only";
+    EXPECT_EQ(after(0x00, 3), 0u) << "whatever its sz";
+    EXPECT_EQ(after(0x01, 17), 17u);
+    EXPECT_EQ(after(0x02, 128), 128u);
+    EXPECT_EQ(after(0x05, max_payload), static_cast<std::size_t>(max_payload));
+    EXPECT_EQ(after(0x05, 0), 0u) << "an empty payload is no call";
+    EXPECT_EQ(after(0x04, 3), 8u) << "setup: 8 bytes whatever sz";
+    EXPECT_EQ(after(0x07, 0), 8u) << "interval: 8 bytes whatever sz";
+    EXPECT_EQ(after(0x09, 6), 6u) << "an unknown opcode with a sane sz is skipped";
+    EXPECT_EQ(after(0x05, -1), 0u) << "fatal: nothing more is read";
+    EXPECT_EQ(after(0x01, max_payload + 1), 0u);
+    EXPECT_EQ(after(0x09, -2), 0u);
+}
+
+TEST(Missing, FollowsTheDirection) {
+    StreamDecoder to_c(to_client);
+    to_c.feed(header(0x05, -1));
+    EXPECT_EQ(to_c.missing(), 0u) << "a bare status from a server";
+    StreamDecoder push(to_client);
+    push.feed(header(0x05, 22));
+    EXPECT_EQ(push.missing(), 22u);
+    StreamDecoder status(to_client);
+    status.feed(header(0x01, -1));
+    EXPECT_EQ(status.missing(), 0u);
+}
+
+TEST(Missing, ZeroAfterAFatalErrorForGood) {
+    StreamDecoder decoder(to_server);
+    decoder.feed(header(0x02, -7));
+    EXPECT_TRUE(std::holds_alternative<ProtocolError>(decoder.next()));
+    ASSERT_TRUE(decoder.failed());
+    EXPECT_EQ(decoder.missing(), 0u);
+    decoder.feed(encode_exit());
+    EXPECT_EQ(decoder.missing(), 0u);
+}
+
+// A peer that reads exactly missing() bytes at a time reads the calls a TF client makes:
+// each header, then its payload (8 bytes for setup and interval), nothing for opcode 0.
+TEST(Missing, ReadingMissingBytesFollowsTheCallCuts) {
+    const std::vector<std::string> to{"bob"};
+    const std::string stream = encode_setup(flag_auto_delete, 7) + encode_org_unit("/ime") +
+                               encode_user("alice") + encode_send(to, "hi") + encode_interval(25) +
+                               encode_exit();
+    StreamDecoder decoder(to_server);
+    std::vector<std::size_t> calls;
+    std::vector<std::uint8_t> opcodes;
+    for (std::size_t at = 0; at < stream.size();) {
+        const auto n = decoder.missing();
+        ASSERT_GT(n, 0u) << at;
+        ASSERT_LE(at + n, stream.size());
+        decoder.feed(std::string_view(stream).substr(at, n));
+        at += n;
+        calls.push_back(n);
+        while (decoder.missing() == 0) {
+            const auto result = decoder.next();
+            ASSERT_TRUE(std::holds_alternative<Frame>(result)) << describe_result(result);
+            opcodes.push_back(std::get<Frame>(result).header.opcode);
+        }
+    }
+    EXPECT_EQ(calls, (std::vector<std::size_t>{5, 8, 5, 4, 5, 5, 5, 7, 5, 8, 5}));
+    EXPECT_EQ(opcodes, (std::vector<std::uint8_t>{4, 1, 2, 5, 7, 0}));
+    EXPECT_FALSE(decoder.mid_frame());
+}
+
 } // namespace
 } // namespace xsime::protocol

@@ -199,5 +199,74 @@ TEST(TfDecode, TakeBufferedLeavesXsimeBytesForTheFrameDecoder) {
     EXPECT_FALSE(frames.mid_frame());
 }
 
+// ---- missing(): the size of the next TF cipher call ----
+
+TEST(TfMissing, LengthThenBodyThenLengthAgain) {
+    TfDecoder decoder;
+    EXPECT_EQ(decoder.missing(), tf_length_size) << "nothing buffered: a length comes next";
+    decoder.feed("\x00\x00"s);
+    EXPECT_EQ(decoder.missing(), 2u);
+    decoder.feed("\x00\x0b"s);
+    EXPECT_EQ(decoder.missing(), 11u) << "the length is in: the body comes next";
+    decoder.feed("XSIME_STAR");
+    EXPECT_EQ(decoder.missing(), 1u);
+    decoder.feed("T");
+    EXPECT_EQ(decoder.missing(), 0u) << "a whole message is buffered";
+    EXPECT_EQ(message_of(decoder.next()), tf_xsime_start);
+    EXPECT_EQ(decoder.missing(), tf_length_size);
+}
+
+TEST(TfMissing, ZeroWhenAnEmptyBodyIsComplete) {
+    TfDecoder decoder;
+    decoder.feed(encode_tf_message(""));
+    EXPECT_EQ(decoder.missing(), 0u);
+    EXPECT_EQ(message_of(decoder.next()), "");
+    EXPECT_EQ(decoder.missing(), tf_length_size);
+}
+
+TEST(TfMissing, ZeroOnABadLengthBeforeAndAfterNext) {
+    TfDecoder negative;
+    negative.feed("\xff\xff\xff\xff"s);
+    EXPECT_EQ(negative.missing(), 0u) << "an error is buffered, not a partial message";
+    error_of(negative.next());
+    EXPECT_EQ(negative.missing(), 0u) << "errors are sticky";
+    negative.feed(encode_tf_message("OK"));
+    EXPECT_EQ(negative.missing(), 0u);
+
+    TfDecoder small(10);
+    small.feed("\x00\x00\x00\x0a"s);
+    EXPECT_EQ(small.missing(), 10u) << "at the limit";
+    small.feed(std::string(10, 'a'));
+    small.next();
+    small.feed("\x00\x00\x00\x0b"s);
+    EXPECT_EQ(small.missing(), 0u) << "one over the limit";
+}
+
+// A peer that reads exactly missing() bytes at a time reads the calls a TF sender makes:
+// the length, then the body (an empty body is no call at all).
+TEST(TfMissing, ReadingMissingBytesFollowsTheCallCuts) {
+    const std::string stream = encode_tf_message("MKDIR /a b") + encode_tf_message("") +
+                               encode_tf_message(std::string(300, 'z'));
+    TfDecoder decoder;
+    std::vector<std::size_t> calls;
+    std::vector<std::string> messages;
+    for (std::size_t at = 0; at < stream.size();) {
+        const auto n = decoder.missing();
+        ASSERT_GT(n, 0u) << at;
+        ASSERT_LE(at + n, stream.size());
+        decoder.feed(std::string_view(stream).substr(at, n));
+        at += n;
+        calls.push_back(n);
+        while (decoder.missing() == 0) {
+            auto result = decoder.next();
+            ASSERT_TRUE(std::holds_alternative<std::string>(result)) << describe_result(result);
+            messages.push_back(std::get<std::string>(std::move(result)));
+        }
+    }
+    EXPECT_EQ(calls, (std::vector<std::size_t>{4, 10, 4, 4, 300}));
+    EXPECT_EQ(messages, (std::vector<std::string>{"MKDIR /a b", "", std::string(300, 'z')}));
+    EXPECT_FALSE(decoder.mid_frame());
+}
+
 } // namespace
 } // namespace xsime::protocol
