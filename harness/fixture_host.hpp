@@ -1,6 +1,6 @@
 // The fixture interface: how a scenario's mailbox is prepared on the target and checked.
-// A local directory (the target's --root on this machine) implements it now; remote
-// preparation through TF commands will.
+// A local directory (the target's --root on this machine) implements it, and so do TF
+// commands on a remote server (remote_fixture.hpp).
 #pragma once
 
 #include "harness/scenario.hpp"
@@ -26,6 +26,11 @@ public:
     virtual std::optional<std::vector<std::string>> messages(const std::string& org,
                                                              const std::string& user) = 0;
     virtual std::string describe() const = 0;
+    // Why this host cannot make `fixture` (some of its parts are out of its reach), or
+    // std::nullopt when it can. The runner skips such a case before preparing anything.
+    virtual std::optional<std::string> unsupported(const Fixture& /*fixture*/) const {
+        return std::nullopt;
+    }
 };
 
 } // namespace xsime::harness

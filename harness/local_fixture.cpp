@@ -1,6 +1,8 @@
 // A scenario's mailbox on a local directory: folders, blacklist files, message files, links.
 #include "harness/local_fixture.hpp"
 
+#include "harness/fixture_paths.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -16,24 +18,6 @@ namespace {
 
 std::string error_text(const fs::path& path, const std::error_code& ec) {
     return path.string() + ": " + ec.message();
-}
-
-bool valid_org(const std::string& org) {
-    return !org.empty() && org != "." && org.find('/') == std::string::npos &&
-           org.find("..") == std::string::npos && org.find('\0') == std::string::npos;
-}
-
-// A fixture path that stays inside the org unit: relative, non-empty, no ".." component.
-std::optional<std::string> check_inside(std::string_view what, const std::string& path) {
-    const fs::path p(path);
-    bool bad = path.empty() || p.is_absolute() || path.find('\0') != std::string::npos;
-    for (const auto& part : p) {
-        bad = bad || part == "..";
-    }
-    if (bad) {
-        return std::string(what) + " '" + path + "' must be a relative path inside the org unit";
-    }
-    return std::nullopt;
 }
 
 // Writes `content` to `path` through a hidden temporary name and a rename, so a server
@@ -68,40 +52,9 @@ std::optional<std::string> make_dirs(const fs::path& path) {
 } // namespace
 
 std::optional<std::string> LocalFixture::prepare(const std::string& org, const Fixture& fixture) {
-    if (!valid_org(org)) {
-        return "org unit name '" + org + "' is not a single folder name";
-    }
     // Every path is checked before anything is created.
-    for (const auto& user : fixture.users) {
-        if (auto error = check_inside("user", user)) {
-            return error;
-        }
-    }
-    for (const auto& [user, senders] : fixture.blacklist) {
-        if (auto error = check_inside("blacklist user", user)) {
-            return error;
-        }
-        for (const auto& sender : senders) {
-            if (sender.empty() || sender.find('/') != std::string::npos || sender == "." ||
-                sender == "..") {
-                return "blacklisted sender '" + sender + "' must be a file name";
-            }
-        }
-    }
-    for (const auto& message : fixture.messages) {
-        if (auto error = check_inside("message recipient", message.to)) {
-            return error;
-        }
-    }
-    for (const auto& dir : fixture.dirs) {
-        if (auto error = check_inside("dir", dir)) {
-            return error;
-        }
-    }
-    for (const auto& link : fixture.links) {
-        if (auto error = check_inside("link", link.at)) {
-            return error;
-        }
+    if (auto error = check_fixture(org, fixture)) {
+        return error;
     }
 
     const fs::path base = root_ / org;
@@ -158,7 +111,7 @@ std::optional<std::string> LocalFixture::prepare(const std::string& org, const F
 }
 
 void LocalFixture::cleanup(const std::string& org) {
-    if (!valid_org(org)) {
+    if (!valid_org_name(org)) {
         return;
     }
     // A server still finishing a session may create messages/ while the tree is being
@@ -176,7 +129,7 @@ void LocalFixture::cleanup(const std::string& org) {
 std::optional<std::vector<std::string>> LocalFixture::messages(const std::string& org,
                                                                const std::string& user) {
     std::vector<std::string> contents;
-    if (!valid_org(org) || check_inside("user", user)) {
+    if (!valid_org_name(org) || check_inside_org("user", user)) {
         return contents;
     }
     const fs::path dir = root_ / org / user / "messages";

@@ -39,7 +39,11 @@ struct RunnerOptions {
 // - "start"/"tf" replies: an expected reply starting "FAILED" accepts any reply starting
 //   "FAILED" (implementations word the reason differently).
 // - "mailbox" checks poll the fixture every 20 ms until they hold or the step timeout
-//   passes (delivery to the folder is asynchronous and has no reply).
+//   passes (delivery to the folder is asynchronous and has no reply). A host that cannot
+//   observe the mailbox (remote fixtures) notes the check and the scenario goes on; if
+//   nothing fails, the case is skipped ("N mailbox check(s) not observable"), never passed.
+// - A fixture the host cannot make (FixtureHost::unsupported: message files or symlinks
+//   through TF commands) skips the case before anything is sent.
 // - Reaching the scenario deadline is verdict fail (the target took too long); the
 //   transcript says which wait it cut short.
 // - Transcripts are kept for every verdict except pass (unless keep_passing_transcripts).

@@ -1,5 +1,6 @@
 // Tests of LocalFixture: the mailbox layout it creates, what messages() reads, and that
 // cleanup never reaches outside the root.
+#include "harness/fixture_paths.hpp"
 #include "harness/local_fixture.hpp"
 #include "tests/support/server_process.hpp"
 
@@ -144,6 +145,55 @@ TEST_F(LocalFixtureTest, ReportsFilesystemErrorsWithThePath) {
     ASSERT_TRUE(error.has_value());
     EXPECT_NE(error->find("taken"), std::string::npos) << *error;
     EXPECT_NE(fixture.describe().find(temp.root().string()), std::string::npos);
+}
+
+TEST_F(LocalFixtureTest, CanMakeEveryFixture) {
+    Fixture f;
+    f.users = {"alice"};
+    f.messages = {{"alice", "bob", 1, "x"}};
+    f.links = {{"l", "alice"}};
+    EXPECT_EQ(fixture.unsupported(f), std::nullopt);
+}
+
+// The rules in harness/fixture_paths.hpp, which every fixture host applies.
+TEST(FixturePathsTest, OrgNamesAreSingleFolderNames) {
+    for (const std::string good : {"xc-a", "a.b", "-", "xc-delivery-1a2b3c4d"}) {
+        EXPECT_TRUE(valid_org_name(good)) << good;
+    }
+    for (const std::string& bad :
+         {std::string(), std::string("."), std::string(".."), std::string("a/b"), std::string("/a"),
+          std::string("x..y"), std::string("...x"), std::string("a\0b", 3)}) {
+        EXPECT_FALSE(valid_org_name(bad)) << bad;
+    }
+}
+
+TEST(FixturePathsTest, PathsStayInsideTheOrgUnit) {
+    for (const std::string good : {"alice", "a/b", "a/./b/", "a..b", "..a"}) {
+        EXPECT_EQ(check_inside_org("user", good), std::nullopt) << good;
+    }
+    for (const std::string& bad :
+         {std::string(), std::string(".."), std::string("a/../b"), std::string("/abs"),
+          std::string("a/.."), std::string("a\0b", 3)}) {
+        const auto error = check_inside_org("dir", bad);
+        ASSERT_TRUE(error.has_value()) << bad;
+        EXPECT_EQ(*error, "dir '" + bad + "' must be a relative path inside the org unit");
+    }
+}
+
+TEST(FixturePathsTest, CheckFixtureReportsTheFirstProblem) {
+    Fixture f;
+    f.users = {"alice"};
+    f.blacklist = {{"alice", {"mallory"}}};
+    f.messages = {{"alice", "bob", 1, "x"}};
+    f.dirs = {"alice/extra"};
+    f.links = {{"alice/l", "/anywhere/at/all"}}; // a link's target is never checked
+    EXPECT_EQ(check_fixture("xc-a", f), std::nullopt);
+    EXPECT_NE(check_fixture("a/b", f).value_or("").find("org unit name 'a/b'"), std::string::npos);
+    f.dirs = {"../x"};
+    f.links = {{"../l", "t"}};
+    EXPECT_EQ(check_fixture("xc-a", f), "dir '../x' must be a relative path inside the org unit");
+    f.blacklist = {{"alice", {"a/b"}}};
+    EXPECT_EQ(check_fixture("xc-a", f), "blacklisted sender 'a/b' must be a file name");
 }
 
 } // namespace

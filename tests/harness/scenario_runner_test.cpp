@@ -381,17 +381,138 @@ TEST_F(RunnerTest, MailboxCountAndContent) {
     expect_root_clean();
 }
 
-TEST_F(RunnerTest, MailboxIsSkippedWhenTheFixtureCannotLook) {
+TEST_F(RunnerTest, UnobservableMailboxChecksAreSkippedAndTheScenarioGoesOn) {
     BlindFixture blind(temp.root());
     MailboxStep check;
-    check.user = "alice";
-    check.count = 0;
-    auto scenario =
-        make_scenario("mailbox.blind", {"alice"}, {step("alice", login("alice")), step("", check)},
-                      users({"alice"}));
+    check.user = "bob";
+    check.count = 1;
+    ExpectStep push;
+    push.match.payload_regex = "[0-9]+:alice:hello";
+    auto scenario = make_scenario("mailbox.blind", {"alice", "bob"},
+                                  {step("alice", login("alice")),
+                                   step("alice", send({"bob"}, "hello")), step("", check),
+                                   step("bob", login("bob")), step("bob", push), step("", check)},
+                                  users({"alice", "bob"}));
     const auto result = run(scenario, &blind);
     EXPECT_EQ(result.verdict, Verdict::skipped) << explain(result);
-    EXPECT_EQ(result.skip_reason, "mailbox check not observable through a blind test fixture");
+    EXPECT_EQ(result.skip_reason, "2 mailbox check(s) not observable through a blind test "
+                                  "fixture; every other step passed");
+    EXPECT_FALSE(result.failed_step.has_value());
+    // Each check is noted where it happened, and the steps after it still ran.
+    const auto text = transcript_text(result);
+    const auto noted = text.find("mailbox check not observable through a blind test fixture: "
+                                 "skipped");
+    ASSERT_NE(noted, std::string::npos) << text;
+    EXPECT_NE(text.find("mailbox check not observable", noted + 1), std::string::npos) << text;
+    EXPECT_NE(text.find("push ", noted), std::string::npos) << text;
+    expect_root_clean();
+
+    // The same scenario with a step the target fails after the skipped check: failed.
+    ExpectStep wrong;
+    wrong.match.payload_regex = "[0-9]+:alice:goodbye";
+    scenario.steps[4].action = wrong;
+    options.step_timeout = 500ms;
+    const auto failed = run(scenario, &blind);
+    EXPECT_EQ(failed.verdict, Verdict::fail) << explain(failed);
+    EXPECT_EQ(failed.failed_step, 4u);
+    EXPECT_TRUE(failed.skip_reason.empty()) << failed.skip_reason;
+}
+
+TEST_F(RunnerTest, AStepNeedingAnUnobservedCaptureIsSkippedNotAnError) {
+    BlindFixture blind(temp.root());
+    MailboxStep check;
+    check.user = "bob";
+    check.content_regex = "(?<ts>[0-9]+):alice:hello";
+    ExpectStep push;
+    push.match.payload_regex = "${ts}:alice:hello";
+    auto scenario =
+        make_scenario("mailbox.blind-capture", {"alice", "bob"},
+                      {step("alice", login("alice")), step("alice", send({"bob"}, "hello")),
+                       step("", check), step("bob", login("bob")), step("bob", push)},
+                      users({"alice", "bob"}));
+    const auto result = run(scenario, &blind);
+    EXPECT_EQ(result.verdict, Verdict::skipped) << explain(result);
+    EXPECT_EQ(result.skip_reason,
+              "needs a capture of a mailbox check not observable through a blind test fixture "
+              "(unknown capture ${ts} in /steps/4/expect/payload_regex)");
+    EXPECT_EQ(result.failed_step, 4u);
+
+    // A name no step captures is still the scenario's own error.
+    push.match.payload_regex = "${nope}:alice:hello";
+    scenario.steps[4].action = push;
+    const auto error = run(scenario, &blind);
+    EXPECT_EQ(error.verdict, Verdict::error) << explain(error);
+    EXPECT_EQ(error.message,
+              "session bob: unknown capture ${nope} in /steps/4/expect/payload_regex");
+}
+
+// A local host that refuses fixtures with links (as a remote one does), and counts what
+// was asked of it.
+class LimitedFixture final : public FixtureHost {
+public:
+    explicit LimitedFixture(fs::path root) : local_(std::move(root)) {}
+    std::optional<std::string> prepare(const std::string& org, const Fixture& f) override {
+        ++prepared;
+        return local_.prepare(org, f);
+    }
+    void cleanup(const std::string& org) override {
+        ++cleaned;
+        local_.cleanup(org);
+    }
+    std::optional<std::vector<std::string>> messages(const std::string& org,
+                                                     const std::string& user) override {
+        return local_.messages(org, user);
+    }
+    std::string describe() const override { return "a limited test fixture"; }
+    std::optional<std::string> unsupported(const Fixture& f) const override {
+        if (f.links.empty()) {
+            return std::nullopt;
+        }
+        return "no links here";
+    }
+    int prepared = 0;
+    int cleaned = 0;
+
+private:
+    LocalFixture local_;
+};
+
+// Counts connections, to show that a skipped case sends nothing.
+class CountingTransport final : public Transport {
+public:
+    explicit CountingTransport(Transport& inner) : inner_(inner) {}
+    std::variant<std::unique_ptr<Connection>, TransportError> connect(Deadline timeout) override {
+        ++connects;
+        return inner_.connect(timeout);
+    }
+    std::string describe() const override { return inner_.describe(); }
+    int connects = 0;
+
+private:
+    Transport& inner_;
+};
+
+TEST_F(RunnerTest, AFixtureTheHostCannotMakeSkipsTheCaseBeforeAnythingIsSent) {
+    LimitedFixture limited(temp.root());
+    CountingTransport counting(transport);
+    Fixture f = users({"alice"});
+    f.links = {{"escape", "../../etc"}};
+    auto scenario = make_scenario("fixture.links", {"alice"},
+                                  {step("alice", login("alice")), step("alice", ExitStep{})}, f);
+    const auto skipped = run_scenario(scenario, counting, limited, options, cancel);
+    EXPECT_EQ(skipped.verdict, Verdict::skipped) << explain(skipped);
+    EXPECT_EQ(skipped.skip_reason, "needs a local fixture: no links here");
+    EXPECT_EQ(limited.prepared, 0);
+    EXPECT_EQ(limited.cleaned, 0);
+    EXPECT_EQ(counting.connects, 0);
+
+    // The same host with a fixture it can make runs the case.
+    scenario.fixture.links.clear();
+    const auto passed = run_scenario(scenario, counting, limited, options, cancel);
+    EXPECT_EQ(passed.verdict, Verdict::pass) << explain(passed);
+    EXPECT_EQ(limited.prepared, 1);
+    EXPECT_EQ(limited.cleaned, 1);
+    EXPECT_GT(counting.connects, 0);
 }
 
 TEST_F(RunnerTest, FixtureMessagesAreDeliveredAtLogin) {
