@@ -3,13 +3,17 @@
 #include "cli/commands.hpp"
 #include "cli/embedded_server.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/key_files.hpp"
 #include "harness/local_fixture.hpp"
 #include "harness/outcome.hpp"
 #include "harness/plain_connection.hpp"
+#include "harness/remote_fixture.hpp"
 #include "harness/scenario_loader.hpp"
 #include "harness/scenario_runner.hpp"
 #include "harness/suite.hpp"
+#include "harness/tf_connection.hpp"
 #include "mock_server/faults.hpp"
+#include "protocol/tf_rsa.hpp"
 #include "reports/console_reporter.hpp"
 #include "reports/json_reporter.hpp"
 #include "reports/junit_reporter.hpp"
@@ -50,8 +54,15 @@ struct RunOptions {
     bool list = false;
     std::string expect_failures;
     std::string transport = "plain";
+    std::string pubkey;              // --pubkey (tf, with --target)
+    std::optional<std::string> hash; // --hash (tf)
+    std::string proto_version = std::string(default_tf_protocol_version);
+    std::string fixtures = "auto";          // auto | local | remote
     std::vector<std::string> server_faults; // mock_server/faults.hpp names
 };
+
+// The hash the embedded server expects over tf when the user names none.
+constexpr std::string_view embedded_tf_hash = "xsime-conform-embedded";
 
 struct Target {
     std::string host;
@@ -124,8 +135,9 @@ void list_plan(const std::vector<harness::Planned>& planned) {
 }
 
 int run(const RunOptions& options) {
-    if (options.transport != "plain") {
-        return usage_error("--transport: only 'plain' is available in this version");
+    const bool tf = options.transport == "tf";
+    if (!tf && (!options.pubkey.empty() || options.hash)) {
+        return usage_error("--pubkey and --hash only apply with --transport tf");
     }
     harness::Selection selection;
     selection.id_globs = options.filters;
@@ -152,10 +164,21 @@ int run(const RunOptions& options) {
         if (!target) {
             return usage_error("--target: expected HOST:PORT, got '" + options.target + "'");
         }
-        if (options.root.empty()) {
-            return usage_error("--target needs --root DIR: the target's mailbox root on this "
-                               "machine, where scenario fixtures are prepared");
+        if (tf && (options.pubkey.empty() || !options.hash)) {
+            return usage_error("--transport tf with --target needs --pubkey FILE (the server's "
+                               "RSA-2048 public key) and --hash STR (the server's hash string)");
         }
+        if (options.fixtures == "local" && options.root.empty()) {
+            return usage_error("--fixtures local needs --root DIR: the target's mailbox root on "
+                               "this machine");
+        }
+        if (options.fixtures == "remote" && !options.root.empty()) {
+            return usage_error("--fixtures remote and --root contradict each other: --root "
+                               "prepares fixtures locally");
+        }
+    } else if (!options.pubkey.empty()) {
+        return usage_error("--pubkey is for --target: the embedded server makes its own key "
+                           "pair");
     } else if (!options.root.empty()) {
         // Silently ignoring it would let a user believe fixtures went to that folder.
         return usage_error("--root is only used with --target: the embedded server keeps its "
@@ -246,21 +269,85 @@ int run(const RunOptions& options) {
         return usage_error(report_error);
     }
 
+    // The tf settings: the target's public key from --pubkey, or a fresh pair for the
+    // embedded server (a few tens of milliseconds of RSA key generation).
+    harness::TfSettings tf_settings;
+    std::optional<mock::TfServerSettings> embedded_tf;
+    if (tf) {
+        tf_settings.hash = options.hash.value_or(std::string(embedded_tf_hash));
+        tf_settings.protocol_version = options.proto_version;
+        if (target) {
+            auto key = read_public_key("--pubkey", options.pubkey);
+            if (auto* error = std::get_if<KeyFileError>(&key)) {
+                return usage_error(error->message);
+            }
+            tf_settings.public_key_pem = std::move(std::get<std::string>(key));
+        } else {
+            auto pair = protocol::generate_tf_key_pair();
+            if (auto* error = std::get_if<protocol::TfRsaError>(&pair)) {
+                std::cerr << "xsime-conform run: cannot make a key pair for the embedded server: "
+                          << error->reason << '\n';
+                return exit_harness_fault;
+            }
+            auto& keys = std::get<protocol::TfKeyPair>(pair);
+            tf_settings.public_key_pem = keys.public_pem;
+            embedded_tf = mock::TfServerSettings{keys.private_pem, tf_settings.hash,
+                                                 tf_settings.protocol_version};
+        }
+    }
+
     std::optional<EmbeddedServer> embedded;
-    std::unique_ptr<harness::Transport> transport;
+    std::string host;
+    std::uint16_t port = 0;
     std::filesystem::path root;
     std::string target_text;
     if (target) {
-        transport = std::make_unique<harness::PlainTransport>(target->host, target->port);
+        host = target->host;
+        port = target->port;
         root = options.root;
         target_text = options.target;
     } else {
-        embedded.emplace(std::function<void(std::string_view)>{}, server_faults);
-        transport = std::make_unique<harness::PlainTransport>(embedded->host(), embedded->port());
+        embedded.emplace(std::function<void(std::string_view)>{}, server_faults, embedded_tf);
+        host = embedded->host();
+        port = embedded->port();
         root = embedded->root();
         target_text = "embedded"; // the value docs/reports.md documents for the reports
     }
-    harness::LocalFixture fixture(root);
+    std::unique_ptr<harness::Transport> transport;
+    if (tf) {
+        transport = std::make_unique<harness::TfTransport>(host, port, tf_settings);
+    } else {
+        transport = std::make_unique<harness::PlainTransport>(host, port);
+    }
+    // Fixtures go to a local directory when the target's root is known here, else through the
+    // TF commands MKDIR/TOUCH/DEL/RMDIR (docs/tf-transport.md).
+    const bool remote_fixtures =
+        options.fixtures == "remote" || (options.fixtures == "auto" && root.empty());
+    std::unique_ptr<harness::FixtureHost> fixture;
+    if (remote_fixtures) {
+        fixture = std::make_unique<harness::RemoteFixture>(
+            *transport, std::chrono::milliseconds(options.step_timeout_ms));
+    } else {
+        fixture = std::make_unique<harness::LocalFixture>(root);
+    }
+
+    // One connection before the run: an unreachable target or a refused TF handshake is said
+    // once, clearly, and every case is reported as not run for that reason instead of each
+    // trying again and waiting for its own timeout.
+    std::optional<std::string> preflight_error;
+    {
+        auto probe = transport->connect(std::chrono::milliseconds(options.step_timeout_ms));
+        if (auto* error = std::get_if<harness::TransportError>(&probe)) {
+            preflight_error =
+                (error->kind == harness::TransportError::Kind::handshake ? std::string()
+                                                                         : "target unreachable: ") +
+                harness::describe(*error);
+            std::cerr << "xsime-conform run: " << transport->describe() << ": " << *preflight_error
+                      << "; no scenario was run\n";
+        } else {
+            std::get<std::unique_ptr<harness::Connection>>(probe)->close();
+        }
+    }
 
     suite.jobs = options.jobs;
     suite.repeat = options.repeat;
@@ -276,7 +363,13 @@ int run(const RunOptions& options) {
     std::size_t done = 0;
     console.on_start(total);
     const auto run_case = [&](const harness::Scenario& scenario, const std::atomic<bool>& cancel) {
-        return harness::run_scenario(scenario, *transport, fixture, runner, cancel);
+        if (preflight_error) {
+            auto result = harness::case_of(scenario);
+            result.verdict = harness::Verdict::error;
+            result.message = *preflight_error;
+            return result;
+        }
+        return harness::run_scenario(scenario, *transport, *fixture, runner, cancel);
     };
     auto result = harness::run_suite(planned, run_case, suite, [&](const harness::CaseResult& one) {
         console.on_case(one, ++done, total);
@@ -285,6 +378,7 @@ int run(const RunOptions& options) {
     result.target = target_text;
     result.settings = {
         {"transport", options.transport},
+        {"fixtures", remote_fixtures ? "remote" : "local"},
         {"jobs", std::to_string(options.jobs)},
         {"strict", options.strict ? "true" : "false"},
         {"levels", options.levels.empty() ? "must,should,interop" : options.levels},
@@ -314,6 +408,9 @@ int run(const RunOptions& options) {
     }
     if (!options.expect_failures.empty()) {
         result.settings["expect_failures"] = options.expect_failures;
+    }
+    if (tf) {
+        result.settings["proto_version"] = options.proto_version;
     }
     const auto outcome = harness::summarize(result, options.strict);
     console.on_finish(result, outcome);
@@ -356,11 +453,31 @@ void setup_cmd_run(CLI::App& app, int& exit_code) {
                     "the embedded server)")
         ->type_name("HOST:PORT");
     cmd->add_option("--root", options->root,
-                    "The target's mailbox root on this machine, where fixtures are prepared "
-                    "(required with --target)")
+                    "The target's mailbox root on this machine, where fixtures are prepared; "
+                    "without it, fixtures go through TF commands (see --fixtures)")
         ->check(CLI::ExistingDirectory);
-    cmd->add_option("--transport", options->transport, "How to reach the target: plain")
-        ->capture_default_str();
+    cmd->add_option("--fixtures", options->fixtures,
+                    "local: prepare fixtures in the root folder (the embedded server's, or "
+                    "--root); remote: through the TF commands MKDIR/TOUCH/DEL/RMDIR, as for a "
+                    "server on another machine; auto: local when a root is known")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"auto", "local", "remote"}));
+    cmd->add_option("--transport", options->transport,
+                    "plain: TF framing only; tf: the TF handshake (version, RSA-OAEP session "
+                    "key, hash) and the session cipher")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"plain", "tf"}));
+    cmd->add_option("--pubkey", options->pubkey,
+                    "tf with --target: the server's RSA-2048 public key (PEM)")
+        ->type_name("FILE");
+    cmd->add_option("--hash", options->hash,
+                    "tf: the server's hash string (required with --target; the embedded server "
+                    "takes any you give)")
+        ->type_name("STR");
+    cmd->add_option("--proto-version", options->proto_version,
+                    "tf: the protocol version string sent first")
+        ->capture_default_str()
+        ->type_name("STR");
     // One value per occurrence: otherwise `--filter 'a.*' scenarios/` would read the folder
     // as a second glob.
     cmd->add_option("--filter", options->filters,

@@ -1,6 +1,7 @@
 // `xsime-conform serve`: run the reference server until SIGINT or SIGTERM.
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/key_files.hpp"
 #include "mock_server/faults.hpp"
 #include "mock_server/server.hpp"
 
@@ -29,6 +30,10 @@ struct ServeOptions {
     unsigned threads = 2;
     bool quiet = false;
     std::vector<std::string> faults; // mock_server/faults.hpp names
+    std::string transport = "plain";
+    std::string key;  // --key: the private key file (tf)
+    std::string hash; // --hash (tf)
+    std::string proto_version = std::string(default_tf_protocol_version);
 };
 
 void log_line(std::string_view line) {
@@ -59,6 +64,24 @@ int serve(const ServeOptions& options) {
             return exit_usage;
         }
         config.core.faults.add(*fault);
+    }
+    if (options.transport == "tf") {
+        if (options.key.empty() || options.hash.empty()) {
+            std::cerr << "xsime-conform serve: --transport tf needs --key PRIVATE.pem and --hash "
+                         "STR (make a key pair with `xsime-conform keygen DIR`)\n";
+            return exit_usage;
+        }
+        auto key = read_private_key("--key", options.key);
+        if (auto* error = std::get_if<KeyFileError>(&key)) {
+            std::cerr << "xsime-conform serve: " << error->message << '\n';
+            return exit_usage;
+        }
+        config.tf =
+            mock::TfServerSettings{std::get<std::string>(key), options.hash, options.proto_version};
+    } else if (!options.key.empty() || !options.hash.empty()) {
+        // Silently serving plain would let a user believe the handshake was being tested.
+        std::cerr << "xsime-conform serve: --key and --hash only apply with --transport tf\n";
+        return exit_usage;
     }
     if (!config.core.faults.empty()) {
         // Said loudly: a faulty server mistaken for the reference one misleads everyone.
@@ -112,6 +135,9 @@ int serve(const ServeOptions& options) {
     // Scripts read the real port from this line when they asked for port 0.
     std::cout << "listening on " << endpoint.address().to_string() << ':' << endpoint.port()
               << std::endl;
+    if (config.tf && !options.quiet) {
+        log_line("transport tf: protocol version '" + options.proto_version + "'");
+    }
     server->start();
 
     std::vector<std::thread> workers;
@@ -159,6 +185,21 @@ void setup_cmd_serve(CLI::App& app, int& exit_code) {
                     "default; names in docs/reference-server.md)")
         ->type_name("NAME")
         ->allow_extra_args(false);
+    cmd->add_option("--transport", options->transport,
+                    "plain: TF framing only; tf: every connection runs the TF handshake "
+                    "(version, RSA-OAEP session key, hash) and the session cipher")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"plain", "tf"}));
+    cmd->add_option("--key", options->key,
+                    "tf: the server's RSA-2048 private key (PEM; `xsime-conform keygen DIR` "
+                    "makes one)")
+        ->type_name("PRIVATE.pem");
+    cmd->add_option("--hash", options->hash, "tf: the hash string clients must send")
+        ->type_name("STR");
+    cmd->add_option("--proto-version", options->proto_version,
+                    "tf: the protocol version clients must send first")
+        ->capture_default_str()
+        ->type_name("STR");
     cmd->callback([options, &exit_code] { exit_code = serve(*options); });
 }
 

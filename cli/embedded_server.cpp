@@ -23,7 +23,8 @@ std::filesystem::path make_temp_root() {
 }
 } // namespace
 
-EmbeddedServer::EmbeddedServer(std::function<void(std::string_view)> log, mock::Faults faults)
+EmbeddedServer::EmbeddedServer(std::function<void(std::string_view)> log, mock::Faults faults,
+                               std::optional<mock::TfServerSettings> tf)
     : root_(make_temp_root()) {
     mock::ServerConfig config;
     config.root = root_;
@@ -31,6 +32,7 @@ EmbeddedServer::EmbeddedServer(std::function<void(std::string_view)> log, mock::
     config.port = 0;
     config.log = std::move(log);
     config.core.faults = faults;
+    config.tf = std::move(tf);
     server_ = std::make_unique<mock::Server>(io_, config);
     port_ = server_->local_endpoint().port();
     server_->start();

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,8 +20,10 @@ public:
     // Creates a fresh temporary root (removed by the destructor) and starts listening on
     // 127.0.0.1 with a free port. `log` may be empty to keep the server quiet. `faults`
     // (none by default) makes it deliberately wrong, to test a test suite.
+    // `tf` set: every connection runs the TF handshake and cipher with those settings.
     explicit EmbeddedServer(std::function<void(std::string_view)> log = {},
-                            mock::Faults faults = {});
+                            mock::Faults faults = {},
+                            std::optional<mock::TfServerSettings> tf = std::nullopt);
     ~EmbeddedServer();
     EmbeddedServer(const EmbeddedServer&) = delete;
     EmbeddedServer& operator=(const EmbeddedServer&) = delete;

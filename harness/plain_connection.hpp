@@ -1,13 +1,10 @@
-// A blocking client connection to an XSIME server with a deadline on every operation:
-// the plain transport (TF framing without handshake or cipher).
+// The plain transport: TF framing over TCP without the handshake or the session cipher.
 #pragma once
 
+#include "harness/socket_stream.hpp"
 #include "harness/transport.hpp"
 #include "protocol/byte_queue.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -25,29 +22,18 @@ public:
     // Writes every byte or fails.
     std::variant<std::monostate, TransportError> send(std::string_view bytes,
                                                       Deadline timeout) override;
-    // The next length-prefixed TF message body.
     std::variant<std::string, TransportError> receive_tf(Deadline timeout) override;
-    // The next XSIME frame as a server sends it; a protocol error is returned as a value.
     std::variant<protocol::Frame, protocol::ProtocolError, TransportError>
     receive_frame(Deadline timeout) override;
-    // True when the peer closes (EOF or reset) within `timeout` with no further bytes;
-    // bytes that arrive instead are kept for the next receive and make it false.
     bool wait_closed(Deadline timeout) override;
     void close() override;
 
     std::size_t buffered() const override { return received_.size(); }
 
 private:
-    PlainConnection();
-    // Reads at least one more byte into received_.
-    std::variant<std::monostate, TransportError>
-    read_more(std::chrono::steady_clock::time_point deadline);
-    template <typename Op>
-    boost::system::error_code run_until(Op&& start, std::chrono::steady_clock::time_point deadline,
-                                        bool& timed_out);
+    explicit PlainConnection(std::unique_ptr<SocketStream> stream) : stream_(std::move(stream)) {}
 
-    boost::asio::io_context io_;
-    boost::asio::ip::tcp::socket socket_;
+    std::unique_ptr<SocketStream> stream_;
     protocol::ByteQueue received_;
 };
 

@@ -1,5 +1,6 @@
 // The transport interface: how the runner reaches a target. `plain` (TF framing, no
-// handshake) implements it now; `tf` (handshake and session cipher) will.
+// handshake; plain_connection.hpp) and `tf` (handshake and session cipher; tf_connection.hpp)
+// implement it.
 #pragma once
 
 #include "protocol/stream_decoder.hpp"
@@ -27,8 +28,9 @@ class Connection {
 public:
     virtual ~Connection() = default;
 
-    // Sends `bytes` as one unit. Over `tf` one call is one cipher call, so a frame is
-    // sent as its header and then its body, as real peers do.
+    // Sends `bytes` as one write. Over `tf` the bytes are ciphered in the calls the TF
+    // message / XSIME frame structure gives, whatever the caller's split (which only decides
+    // the TCP writes, so a split frame tests the peer's reassembly).
     virtual std::variant<std::monostate, TransportError> send(std::string_view bytes,
                                                               Deadline timeout) = 0;
     // The next length-prefixed TF message body.

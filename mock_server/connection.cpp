@@ -31,7 +31,11 @@ Connection::Connection(asio::ip::tcp::socket socket, std::shared_ptr<ConnectionC
       context_(std::move(context)), id_(id),
       core_(*context_->mailbox, context_->locks, context_->core, unix_seconds,
             [this](std::string_view line) { log(line); }),
-      read_buffer_(read_chunk) {}
+      read_buffer_(read_chunk) {
+    if (context_->tf) {
+        tf_.emplace(context_->tf, [this](std::string_view line) { log(line); });
+    }
+}
 
 Connection::~Connection() {
     context_->on_finished(id_);
@@ -81,8 +85,9 @@ asio::awaitable<void> Connection::read_loop() {
             break;
         }
         const bool was_delivering = core_.delivering();
-        auto out = core_.receive(std::string_view(read_buffer_.data(), n));
-        if (core_.mid_frame()) {
+        const std::string_view received(read_buffer_.data(), n);
+        auto out = tf_ ? tf_->receive(received, core_) : core_.receive(received);
+        if (core_.mid_frame() || (tf_ && tf_->mid_message())) {
             if (!frame_started_) {
                 frame_started_ = clock::now();
             }
@@ -114,6 +119,9 @@ asio::awaitable<void> Connection::delivery_loop() {
             continue;
         }
         auto out = core_.poll_deliveries();
+        if (tf_) {
+            out = tf_->seal(std::move(out));
+        }
         if (!out.empty()) {
             co_await flush(std::move(out));
         }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "mock_server/session_core.hpp"
+#include "mock_server/tf_server_channel.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -29,6 +30,9 @@ struct ConnectionContext {
     std::chrono::milliseconds write_timeout{};
     std::function<void(std::string_view)> log;         // never empty; thread-safe
     std::function<void(std::uint64_t id)> on_finished; // never empty; once per connection
+    // Set: every connection runs the TF handshake and the session cipher (`serve --transport
+    // tf`); empty: plain TF framing.
+    std::shared_ptr<const TfServerSettings> tf;
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -60,6 +64,7 @@ private:
     std::shared_ptr<ConnectionContext> context_;
     std::uint64_t id_;
     SessionCore core_;
+    std::optional<TfServerChannel> tf_;
     std::vector<char> read_buffer_;
 
     std::deque<CoreOutput> queue_;

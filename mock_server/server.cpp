@@ -28,6 +28,9 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
         context->core = config.core;
         context->read_timeout = config.read_timeout;
         context->write_timeout = config.write_timeout;
+        if (config.tf) {
+            context->tf = std::make_shared<const TfServerSettings>(*config.tf);
+        }
         // Serialised here so the user's sink never sees two lines interleaved.
         context->log = [sink = config.log,
                         mutex = std::make_shared<std::mutex>()](std::string_view line) {

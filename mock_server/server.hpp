@@ -2,6 +2,7 @@
 #pragma once
 
 #include "mock_server/session_core.hpp"
+#include "mock_server/tf_server_channel.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,6 +29,8 @@ struct ServerConfig {
     // A client that stops reading (a write makes no progress) is dropped.
     std::chrono::milliseconds write_timeout{10'000};
     CoreSettings core;
+    // Set: the TF transport (handshake and session cipher) on every connection.
+    std::optional<TfServerSettings> tf;
     // Receives one line per event; may be called from any I/O thread, one call at a time.
     std::function<void(std::string_view)> log;
 };

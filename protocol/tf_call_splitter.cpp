@@ -76,12 +76,27 @@ void TfCallSplitter::finish_call() {
 void TfCallSplitter::finish_unit() {
     if (layer_ == Layer::tf) {
         last_tf_message_ = unit_.substr(tf_length_size);
+        ++tf_messages_;
+        // A client may write frames right behind XSIME_START (the reference server accepts
+        // that), so its cuts change as soon as it is written; leave_xsime() undoes it when the
+        // server refuses.
+        if (direction_ == Direction::to_server && *last_tf_message_ == tf_xsime_start) {
+            layer_ = Layer::xsime;
+        }
     } else if (decode_header(unit_).opcode == static_cast<std::uint8_t>(Opcode::exit)) {
         // Opcode 0 leaves the module: what follows is TF commands again.
         layer_ = Layer::tf;
     }
     unit_.clear();
     stage_ = Stage::head;
+}
+
+bool TfCallSplitter::leave_xsime() {
+    if (!at_unit_boundary() || lost_) {
+        return false;
+    }
+    layer_ = Layer::tf;
+    return true;
 }
 
 bool TfCallSplitter::enter_xsime() {

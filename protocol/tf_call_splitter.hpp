@@ -4,6 +4,7 @@
 #include "protocol/stream_decoder.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,14 +35,19 @@ public:
     // up to bytes.size(). Opcode 0 (exit) switches the splitter back to the TF layer.
     std::vector<Piece> split(std::string_view bytes);
 
-    // Enters the XSIME layer (after the peer accepted XSIME_START). Only at a call boundary
-    // between two units; false (and nothing changes) in the middle of one.
+    // In the client direction (to_server) the splitter enters the XSIME layer by itself once
+    // XSIME_START is written, so frames may follow it in the same write. leave_xsime() goes
+    // back when the server refused it; enter_xsime() enters explicitly (a server-side or test
+    // splitter). Both only at a boundary between two units; false (nothing changes) otherwise.
     bool enter_xsime();
+    bool leave_xsime();
     Layer layer() const { return layer_; }
     bool at_unit_boundary() const { return stage_ == Stage::head && unit_.empty(); }
 
     // The body of the last whole TF message written, e.g. "XSIME_START".
     const std::optional<std::string>& last_tf_message() const { return last_tf_message_; }
+    // How many whole TF messages have been written, to tell a new one from the last one.
+    std::uint64_t tf_messages() const { return tf_messages_; }
 
     // The structure became unknowable (a negative or oversized length): from then on every
     // write is a call of its own, which is the best a sender can do, and the peer will have
@@ -61,6 +67,7 @@ private:
     std::string unit_;          // the bytes of the current TF message or frame so far
     std::size_t call_left_ = 0; // bytes still to come in the current call (0: between calls)
     std::optional<std::string> last_tf_message_;
+    std::uint64_t tf_messages_ = 0;
     bool lost_ = false;
 };
 

@@ -132,6 +132,18 @@ TfRsaResult<TfKeyPair> generate_tf_key_pair() {
     return TfKeyPair{bio_contents(private_bio.get()), bio_contents(public_bio.get())};
 }
 
+TfRsaResult<std::string> public_key_of(std::string_view private_pem) {
+    auto loaded = load_private(private_pem);
+    if (auto* error = std::get_if<TfRsaError>(&loaded)) {
+        return std::move(*error);
+    }
+    Bio public_bio(BIO_new(BIO_s_mem()));
+    if (!public_bio || PEM_write_bio_PUBKEY(public_bio.get(), std::get<Pkey>(loaded).get()) <= 0) {
+        return openssl_error("cannot write the public key as PEM");
+    }
+    return bio_contents(public_bio.get());
+}
+
 TfRsaResult<std::string> encrypt_session_key(std::string_view public_pem,
                                              std::string_view session_key) {
     auto loaded = load_public(public_pem);

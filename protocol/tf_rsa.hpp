@@ -28,6 +28,10 @@ struct TfKeyPair {
 // A fresh 2048-bit RSA key pair (public exponent 65537).
 TfRsaResult<TfKeyPair> generate_tf_key_pair();
 
+// The public half ("BEGIN PUBLIC KEY") of an RSA-2048 private key in PEM; fails, naming why,
+// on anything else (so a server can check its key file before it listens).
+TfRsaResult<std::string> public_key_of(std::string_view private_pem);
+
 // Encrypts the session key with an RSA-2048 public key in PEM ("BEGIN PUBLIC KEY") using
 // OAEP with SHA-1 and MGF1-SHA-1 (OpenSSL's RSA_PKCS1_OAEP_PADDING); 256 bytes. Fails on a
 // PEM that is not an RSA-2048 public key and on a key longer than OAEP can carry (214 bytes).

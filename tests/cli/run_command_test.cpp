@@ -11,6 +11,7 @@
 #include <map>
 #include <netinet/in.h>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -222,8 +223,18 @@ TEST_F(RunCommand, BadOptionsExitTwoBeforeRunningAnything) {
         {{"--level", "must,sometimes"}, "--level"},
         {{"--jobs", "0"}, "--jobs"},
         {{"--target", "no-port"}, "--target"},
-        {{"--target", "127.0.0.1:1"}, "--root"}, // --target without --root
-        {{"--root", "/tmp"}, "--root"},          // --root without --target
+        {{"--root", "/tmp"}, "--root"}, // --root without --target
+        {{"--transport", "tls"}, "--transport"},
+        {{"--transport", "tf", "--target", "127.0.0.1:1", "--hash", "h"}, "--pubkey"},
+        {{"--transport", "tf", "--target", "127.0.0.1:1", "--pubkey", "p.pem"}, "--hash"},
+        {{"--pubkey", "p.pem"}, "--pubkey"},                      // plain transport
+        {{"--transport", "tf", "--pubkey", "p.pem"}, "--pubkey"}, // embedded server
+        {{"--transport", "tf", "--target", "127.0.0.1:1", "--hash", "h", "--pubkey",
+          file("missing.pem").string()},
+         "missing.pem"},
+        {{"--target", "127.0.0.1:1", "--root", "/tmp", "--fixtures", "remote"}, "--fixtures"},
+        {{"--target", "127.0.0.1:1", "--fixtures", "local"}, "--fixtures"},
+        {{"--fixtures", "elsewhere"}, "--fixtures"},
         {{"--expect-failures", file("missing.txt").string()}, "missing.txt"},
         {{"--junit", file("same").string(), "--json", file("same").string()}, "same file"},
         {{"--no-such-option"}, "no-such-option"},
@@ -490,6 +501,134 @@ TEST_F(RunCommand, RunDeadlineStopsASleepingScenarioAndExitsThree) {
     EXPECT_NE(result.out.find("run deadline reached"), std::string::npos) << result.out;
     const auto doc = read_json(report);
     EXPECT_EQ(member(doc, "summary").value("timed_out", false), true) << doc.dump(2);
+}
+
+// ---- the tf transport and remote fixtures ----
+
+// A mailbox check after a login: passes with local fixtures, not observable remotely.
+std::string with_mailbox_check(const std::string& id) {
+    return scenario_text(
+        id, "must",
+        R"([{"login": {"user": "alice"}}, {"mailbox": {"user": "alice", "count": 0}},
+                             {"exit": {}}])",
+        R"(["alice"])");
+}
+
+// A fixture message: TF commands cannot place one.
+std::string with_fixture_message(const std::string& id) {
+    return R"({"id": ")" + id + R"(", "name": "fixture message", "clauses": ["TEST-1"],
+        "requirement": "r", "level": "must", "keywords": ["test"],
+        "fixture": {"users": ["alice"], "messages": [{"to": "alice", "from": "bob",
+        "timestamp": 1700000000, "text": "hi"}]}, "sessions": ["s"],
+        "steps": [{"login": {"user": "alice"}}]})";
+}
+
+TEST_F(RunCommand, EmbeddedServerOverTfPasses) {
+    write("pass.json", passing("tmp.passes"));
+    write("mailbox.json", with_mailbox_check("tmp.mailbox"));
+    const auto report = file("report.json");
+    const auto result = run({"--transport", "tf", "--json", report.string(), scenarios().string()});
+    EXPECT_EQ(result.status.code, 0) << describe(result);
+    EXPECT_EQ(last_line(result.out), "2 passed, 0 failed") << describe(result);
+    const auto settings = member(read_json(report), "settings");
+    EXPECT_EQ(settings.value("transport", ""), "tf") << settings.dump();
+    EXPECT_EQ(settings.value("fixtures", ""), "local") << settings.dump();
+}
+
+TEST_F(RunCommand, RemoteFixturesSkipWhatTheyCannotMakeOrSee) {
+    write("pass.json", passing("tmp.passes"));
+    write("mailbox.json", with_mailbox_check("tmp.mailbox"));
+    write("message.json", with_fixture_message("tmp.fixture-message"));
+    const auto report = file("report.json");
+    const auto result = run({"--transport", "tf", "--fixtures", "remote", "--json", report.string(),
+                             scenarios().string()});
+    EXPECT_EQ(result.status.code, 0) << describe(result);
+    const auto doc = read_json(report);
+    EXPECT_EQ(member(doc, "settings").value("fixtures", ""), "remote") << doc.dump(2);
+    std::map<std::string, std::pair<std::string, std::string>> verdicts;
+    for (const auto& one : member(doc, "cases")) {
+        verdicts[one.value("id", "")] = {one.value("verdict", ""), one.value("skip_reason", "")};
+    }
+    EXPECT_EQ(verdicts["tmp.passes"].first, "pass");
+    EXPECT_EQ(verdicts["tmp.mailbox"].first, "skipped");
+    EXPECT_NE(verdicts["tmp.mailbox"].second.find("not observable"), std::string::npos);
+    EXPECT_EQ(verdicts["tmp.fixture-message"].first, "skipped");
+    EXPECT_NE(verdicts["tmp.fixture-message"].second.find("needs a local fixture"),
+              std::string::npos);
+}
+
+// A separate `serve --transport tf` process, reached with --pubkey and --hash and no --root.
+class RunOverTf : public RunCommand {
+protected:
+    void SetUp() override {
+        const auto keys = temp_.base() / "keys";
+        const auto made = run_process({XSIME_CONFORM_BIN, "keygen", keys.string()}, 30s);
+        ASSERT_EQ(made.status.code, 0) << describe(made);
+        public_key_ = (keys / "public.pem").string();
+        server_.emplace(temp_, std::vector<std::string>{"--transport", "tf", "--key",
+                                                        (keys / "private.pem").string(), "--hash",
+                                                        "the-hash"});
+    }
+    std::string target() const { return "127.0.0.1:" + std::to_string(server_->port()); }
+
+    std::string public_key_;
+    std::optional<ServerProcess> server_;
+};
+
+TEST_F(RunOverTf, TargetWithoutRootUsesRemoteFixtures) {
+    write("pass.json", passing("tmp.passes"));
+    const auto report = file("report.json");
+    const auto result =
+        run({"--target", target(), "--transport", "tf", "--pubkey", public_key_, "--hash",
+             "the-hash", "--json", report.string(), scenarios().string()});
+    EXPECT_EQ(result.status.code, 0) << describe(result);
+    EXPECT_EQ(last_line(result.out), "1 passed, 0 failed") << describe(result);
+    EXPECT_EQ(member(read_json(report), "settings").value("fixtures", ""), "remote");
+    // The org unit was made with MKDIR and removed with RMDIR.
+    EXPECT_EQ(server_->stderr_text().find("TF handshake refused"), std::string::npos)
+        << server_->stderr_text();
+    std::size_t org_units = 0;
+    for (const auto& entry : fs::directory_iterator(temp_.root())) {
+        org_units += entry.path().filename().string().rfind("xc-", 0) == 0 ? 1 : 0;
+    }
+    EXPECT_EQ(org_units, 0u);
+}
+
+TEST_F(RunOverTf, RefusedHandshakeExitsThreeNamingTheStepAndTheAnswer) {
+    write("pass.json", passing("tmp.passes"));
+    write("other.json", passing("tmp.other"));
+    const auto report = file("report.json");
+    const auto result =
+        run({"--target", target(), "--transport", "tf", "--pubkey", public_key_, "--hash",
+             "not-the-hash", "--json", report.string(), scenarios().string()});
+    EXPECT_EQ(result.status.code, 3) << describe(result);
+    EXPECT_NE(result.err.find("step 3"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("'FAILED wrong hash'"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("no scenario was run"), std::string::npos) << result.err;
+    const auto doc = read_json(report);
+    EXPECT_EQ(member(doc, "summary").value("errors", -1), 2) << doc.dump(2);
+    for (const auto& one : member(doc, "cases")) {
+        EXPECT_NE(one.value("message", "").find("FAILED wrong hash"), std::string::npos);
+    }
+    // One handshake was tried (the check before the run), not one per case.
+    EXPECT_TRUE(server_->wait_for_log("refused: wrong hash", 2s)) << server_->stderr_text();
+    const auto log = server_->stderr_text();
+    std::size_t refusals = 0;
+    for (auto at = log.find("closed: TF handshake refused"); at != std::string::npos;
+         at = log.find("closed: TF handshake refused", at + 1)) {
+        ++refusals;
+    }
+    EXPECT_EQ(refusals, 1u) << log;
+}
+
+TEST_F(RunOverTf, WrongProtocolVersionIsStepOne) {
+    write("pass.json", passing("tmp.passes"));
+    const auto result = run({"--target", target(), "--transport", "tf", "--pubkey", public_key_,
+                             "--hash", "the-hash", "--proto-version", "9.9", scenarios().string()});
+    EXPECT_EQ(result.status.code, 3) << describe(result);
+    EXPECT_NE(result.err.find("step 1 (protocol version '9.9')"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("FAILED protocol version '9.9' is not supported"), std::string::npos)
+        << result.err;
 }
 
 } // namespace

@@ -42,6 +42,25 @@ TEST(TfCallSplitter, TfMessageIsLengthThenBody) {
     EXPECT_EQ(splitter.split(message), (std::vector<Piece>{{4, true}, {11, true}}));
     ASSERT_TRUE(splitter.last_tf_message());
     EXPECT_EQ(*splitter.last_tf_message(), "XSIME_START");
+    // A client's frames may follow XSIME_START at once: the cuts change when it is written.
+    EXPECT_EQ(splitter.layer(), TfCallSplitter::Layer::xsime);
+    ASSERT_TRUE(splitter.leave_xsime());
+    EXPECT_EQ(splitter.layer(), TfCallSplitter::Layer::tf);
+}
+
+TEST(TfCallSplitter, FramesPipelinedBehindXsimeStartAreCutAsFrames) {
+    TfCallSplitter splitter(Direction::to_server);
+    const auto stream =
+        encode_tf_message("XSIME_START") + encode_setup(0, 0) + encode_org_unit("/o");
+    EXPECT_EQ(
+        splitter.split(stream),
+        (std::vector<Piece>{{4, true}, {11, true}, {5, true}, {8, true}, {5, true}, {2, true}}));
+    EXPECT_FALSE(splitter.lost());
+}
+
+TEST(TfCallSplitter, OnlyTheClientDirectionEntersByItself) {
+    TfCallSplitter splitter(Direction::to_client);
+    splitter.split(encode_tf_message("XSIME_START"));
     EXPECT_EQ(splitter.layer(), TfCallSplitter::Layer::tf);
 }
 
@@ -50,6 +69,7 @@ TEST(TfCallSplitter, ZeroLengthTfMessageIsOneCall) {
     const auto stream = encode_tf_message("") + encode_tf_message("A");
     EXPECT_EQ(splitter.split(stream), (std::vector<Piece>{{4, true}, {4, true}, {1, true}}));
     EXPECT_EQ(*splitter.last_tf_message(), "A");
+    EXPECT_EQ(splitter.tf_messages(), 2u);
 }
 
 TEST(TfCallSplitter, XsimeFramesAreHeaderThenBody) {
@@ -123,7 +143,7 @@ TEST(TfCallSplitter, CallStartsDoNotDependOnHowTheStreamIsWritten) {
 
 TEST(TfCallSplitter, EnteringXsimeOnlyBetweenUnits) {
     TfCallSplitter splitter(Direction::to_server);
-    const auto message = encode_tf_message("XSIME_START");
+    const auto message = encode_tf_message("MKDIR /x");
     splitter.split(std::string_view(message).substr(0, 6));
     EXPECT_FALSE(splitter.at_unit_boundary());
     EXPECT_FALSE(splitter.enter_xsime());

@@ -113,6 +113,13 @@ TEST_F(TfRsa, PaddingIsOaepWithSha1) {
               std::optional<std::string>(key));
 }
 
+TEST_F(TfRsa, PublicKeyOfAPrivateKeyIsItsPair) {
+    EXPECT_EQ(value_of(public_key_of(first_.private_pem)), first_.public_pem);
+    EXPECT_NE(value_of(public_key_of(second_.private_pem)), first_.public_pem);
+    EXPECT_NE(error_of(public_key_of(first_.public_pem)).find("private key"), std::string::npos);
+    EXPECT_FALSE(error_of(public_key_of("garbage")).empty());
+}
+
 TEST_F(TfRsa, WrongPrivateKeyFailsCleanly) {
     const auto ciphertext = value_of(encrypt_session_key(first_.public_pem, std::string(16, 'a')));
     const auto reason = error_of(decrypt_session_key(second_.private_pem, ciphertext));
