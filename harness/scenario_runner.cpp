@@ -172,18 +172,11 @@ Event make_event(Event::Kind kind) {
     return event;
 }
 
-// Captures that a skipped (unobservable) mailbox check would have made, and why it was
-// skipped: a step that needs one cannot run, which is a skip, not a harness error.
-struct Unobserved {
-    std::vector<std::string> names;
-    std::string reason; // "mailbox check not observable through <host>"
-};
-
 // Expands the string fields of one step; the first unknown name is kept as the error.
 class Expander {
 public:
-    Expander(const Variables& variables, std::string base, const Unobserved& unobserved)
-        : variables_(variables), base_(std::move(base)), unobserved_(unobserved) {}
+    Expander(const Variables& variables, std::string base)
+        : variables_(variables), base_(std::move(base)) {}
 
     std::string operator()(std::string_view text, std::string_view field) {
         if (error_) {
@@ -191,8 +184,7 @@ public:
         }
         auto result = expand(text, variables_);
         if (auto* failure = std::get_if<ExpandError>(&result)) {
-            const auto where = failure->reason + " in " + base_ + "/" + std::string(field);
-            error_ = needs_unobserved(text) ? skipped_for(where) : harness_error(where);
+            error_ = harness_error(failure->reason + " in " + base_ + "/" + std::string(field));
             return {};
         }
         return std::move(std::get<std::string>(result));
@@ -228,28 +220,8 @@ public:
     const std::optional<Stop>& error() const { return error_; }
 
 private:
-    // True when `text` expands once the unobserved captures exist, i.e. what it lacks is
-    // only what a skipped mailbox check would have captured (expand's own parsing decides).
-    bool needs_unobserved(std::string_view text) const {
-        if (unobserved_.names.empty()) {
-            return false;
-        }
-        Variables with = variables_;
-        for (const auto& name : unobserved_.names) {
-            with.try_emplace(name);
-        }
-        return std::holds_alternative<std::string>(expand(text, with));
-    }
-    Stop skipped_for(const std::string& where) const {
-        Stop stop{Verdict::skipped, {}, {}, {}, {}};
-        stop.skip_reason = "needs a capture of a " + unobserved_.reason + " (" + where + ")";
-        stop.message = stop.skip_reason;
-        return stop;
-    }
-
     const Variables& variables_;
     std::string base_;
-    const Unobserved& unobserved_;
     std::optional<Stop> error_;
 };
 
@@ -333,10 +305,6 @@ private:
     Variables variables_; // ${org} and the captures
     std::map<std::string, Session> sessions_;
     std::string step_base_; // "/steps/3/expect", for error messages
-    // Mailbox checks the fixture host could not observe: noted, skipped, and the scenario
-    // goes on; the case can then be skipped at best, never passed.
-    std::size_t unobserved_checks_ = 0;
-    Unobserved unobserved_;
 };
 
 bool Runner::sleep_until(steady::time_point until) const {
@@ -982,17 +950,14 @@ StepResult Runner::mailbox(const MailboxStep& step, Expander& x) {
     while (true) {
         auto messages = fixture_.messages(org_, user);
         if (!messages) {
-            // The other steps still test the target, so the scenario goes on; run() turns
-            // the count into a skipped verdict if nothing fails.
-            unobserved_.reason = "mailbox check not observable through " + fixture_.describe();
-            transcript_.note("", unobserved_.reason + ": skipped");
-            ++unobserved_checks_;
-            if (content_regex) {
-                for (auto& name : named_groups(*content_regex)) {
-                    unobserved_.names.push_back(std::move(name));
-                }
-            }
-            return std::nullopt;
+            // Stop here: a mailbox check also waits (it polls until it holds), and later
+            // steps may rely on that wait, so going on could fail a correct target.
+            Stop stop{Verdict::skipped, {}, {}, {}, {}};
+            stop.skip_reason = "mailbox check not observable through " + fixture_.describe() +
+                               "; every step before it passed";
+            stop.message = stop.skip_reason;
+            transcript_.note("", stop.skip_reason);
+            return stop;
         }
         std::string problem;
         Variables captures;
@@ -1108,7 +1073,7 @@ StepResult Runner::run_step(const Step& step, std::size_t index) {
     const std::string pointer =
         step.json_pointer.empty() ? "/steps/" + std::to_string(index) : step.json_pointer;
     step_base_ = pointer + "/" + std::string(action_key(step));
-    Expander x(variables_, step_base_, unobserved_);
+    Expander x(variables_, step_base_);
 
     if (const auto* s = std::get_if<MailboxStep>(&step.action)) {
         return mailbox(*s, x);
@@ -1297,17 +1262,7 @@ CaseResult Runner::run() {
                     break;
                 }
             }
-            if (!stop && unobserved_checks_ > 0) {
-                // Every step that could be judged passed, but not all could: never a pass.
-                Stop skipped{Verdict::skipped, {}, {}, {}, {}};
-                skipped.skip_reason = std::to_string(unobserved_checks_) +
-                                      " mailbox check(s) not observable through " +
-                                      fixture_.describe() + "; every other step passed";
-                skipped.message = skipped.skip_reason;
-                finish(std::move(skipped), std::nullopt);
-            } else {
-                finish(std::move(stop), index);
-            }
+            finish(std::move(stop), index);
         }
         for (auto& [name, session] : sessions_) {
             if (session.connection) {
