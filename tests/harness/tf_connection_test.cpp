@@ -8,6 +8,7 @@
 #include "protocol/tf_cipher.hpp"
 #include "protocol/tf_framing.hpp"
 #include "protocol/tf_rsa.hpp"
+#include "tests/support/scripted_client.hpp"
 #include "tests/support/server_process.hpp"
 
 #include <arpa/inet.h>
@@ -57,11 +58,6 @@ constexpr auto give_up_bound = 4000ms;
 constexpr std::string_view version = "2.7";
 constexpr std::string_view hash = "hash-of-the-tf-test-server";
 
-std::string describe_frame(const Frame& frame) {
-    return protocol::describe_opcode(frame.header.opcode) + " sz " +
-           std::to_string(frame.header.sz) + " payload '" + frame.payload + "'";
-}
-
 // Key generation is slow under sanitizers: two pairs for the whole binary.
 struct Keys {
     protocol::TfKeyPair server;
@@ -92,76 +88,34 @@ handshake(std::uint16_t port, const TfSettings& settings, harness::Deadline time
     return TfConnection::connect("127.0.0.1", port, settings, timeout);
 }
 
-// One established session; failures throw std::runtime_error with what was expected (gtest
-// reports an exception from a test body as that test's failure).
-class Session {
+// The error of a handshake that must fail: kind `handshake`, naming `step`.
+TransportError handshake_error(std::variant<std::unique_ptr<TfConnection>, TransportError> result,
+                               std::string_view step) {
+    if (std::holds_alternative<std::unique_ptr<TfConnection>>(result)) {
+        ADD_FAILURE() << "the handshake succeeded";
+        return {};
+    }
+    auto error = std::get<TransportError>(std::move(result));
+    EXPECT_EQ(error.kind, TransportError::Kind::handshake) << error.message;
+    EXPECT_NE(error.message.find(step), std::string::npos) << error.message;
+    return error;
+}
+
+// One established tf session, read as a script (tests/support/scripted_client.hpp).
+class Session : public ScriptedClient {
 public:
     Session(std::uint16_t port, std::string name, const TfSettings& settings = good_settings())
-        : name_(std::move(name)) {
-        auto result = handshake(port, settings);
-        if (auto* error = std::get_if<TransportError>(&result)) {
-            fail("connect: " + harness::describe(*error));
-        }
-        connection_ = std::move(std::get<std::unique_ptr<TfConnection>>(result));
-    }
-
-    void send(std::string_view bytes) {
-        auto result = connection_->send(bytes, io_timeout);
-        if (auto* error = std::get_if<TransportError>(&result)) {
-            fail("send: " + harness::describe(*error));
-        }
-    }
-
-    std::string command(std::string_view text) {
-        auto result = connection_->command(text, io_timeout);
-        if (auto* error = std::get_if<TransportError>(&result)) {
-            fail("TF command '" + std::string(text) + "': " + harness::describe(*error));
-        }
-        return std::get<std::string>(std::move(result));
-    }
-
-    Frame frame() {
-        auto result = connection_->receive_frame(io_timeout);
-        if (auto* error = std::get_if<protocol::ProtocolError>(&result)) {
-            fail("undecodable frame: " + error->reason);
-        }
-        if (auto* error = std::get_if<TransportError>(&result)) {
-            fail("receive: " + harness::describe(*error));
-        }
-        return std::get<Frame>(std::move(result));
-    }
-
-    // The next frame must be a header-only reply of `opcode`; returns its `sz`.
-    std::int32_t status(Opcode opcode) {
-        const auto reply = frame();
-        if (reply.header.opcode != protocol::raw(opcode) || !reply.payload.empty()) {
-            fail("expected a status reply to " + protocol::describe_opcode(protocol::raw(opcode)) +
-                 ", got " + describe_frame(reply));
-        }
-        return reply.header.sz;
-    }
-
-    protocol::Push push() {
-        const auto f = frame();
-        if (f.header.opcode != protocol::raw(Opcode::message) || f.header.sz <= 0) {
-            fail("expected a push, got " + describe_frame(f));
-        }
-        auto parsed = protocol::parse_push(f.payload);
-        if (auto* error = std::get_if<protocol::ParseError>(&parsed)) {
-            fail("malformed push '" + f.payload + "': " + error->reason);
-        }
-        return std::get<protocol::Push>(std::move(parsed));
-    }
-
-    TfConnection& connection() { return *connection_; }
+        : ScriptedClient(connect(port, name, settings), name) {}
 
 private:
-    [[noreturn]] void fail(const std::string& what) const {
-        throw std::runtime_error(name_ + ": " + what);
+    static std::unique_ptr<harness::Connection> connect(std::uint16_t port, const std::string& name,
+                                                        const TfSettings& settings) {
+        auto result = handshake(port, settings);
+        if (auto* error = std::get_if<TransportError>(&result)) {
+            throw std::runtime_error(name + ": connect: " + harness::describe(*error));
+        }
+        return std::move(std::get<std::unique_ptr<TfConnection>>(result));
     }
-
-    std::string name_;
-    std::unique_ptr<TfConnection> connection_;
 };
 
 // ---- against the real `serve --transport tf` ----
@@ -211,14 +165,7 @@ protected:
     // The connect must fail with a handshake error naming `step` and quoting `failed`.
     TransportError expect_refused(const TfSettings& settings, std::string_view step,
                                   std::string_view failed) {
-        auto result = handshake(port(), settings);
-        if (std::holds_alternative<std::unique_ptr<TfConnection>>(result)) {
-            ADD_FAILURE() << "the handshake succeeded";
-            return {};
-        }
-        auto error = std::get<TransportError>(std::move(result));
-        EXPECT_EQ(error.kind, TransportError::Kind::handshake) << error.message;
-        EXPECT_NE(error.message.find(step), std::string::npos) << error.message;
+        auto error = handshake_error(handshake(port(), settings), step);
         EXPECT_NE(error.message.find(failed), std::string::npos) << error.message;
         return error;
     }
@@ -543,16 +490,8 @@ TransportError expect_handshake_failure(FakePeer& peer, std::string_view step,
                                         harness::Deadline timeout = io_timeout) {
     const auto started = steady::now();
     auto result = handshake(peer.port(), good_settings(), timeout);
-    const auto took = steady::now() - started;
-    EXPECT_LT(took, give_up_bound);
-    if (std::holds_alternative<std::unique_ptr<TfConnection>>(result)) {
-        ADD_FAILURE() << "the handshake succeeded";
-        return {};
-    }
-    auto error = std::get<TransportError>(std::move(result));
-    EXPECT_EQ(error.kind, TransportError::Kind::handshake) << error.message;
-    EXPECT_NE(error.message.find(step), std::string::npos) << error.message;
-    return error;
+    EXPECT_LT(steady::now() - started, give_up_bound);
+    return handshake_error(std::move(result), step);
 }
 
 TEST(TfConnectionFakePeer, CloseRightAfterAcceptFailsAtStep1) {

@@ -1,10 +1,11 @@
 // Integration tests of the reference server: the real `xsime-conform serve` process on a
-// temporary root, driven over loopback sockets with PlainConnection, every wait bounded.
+// temporary root, driven over loopback sockets with the plain transport, every wait bounded.
 #include "harness/plain_connection.hpp"
 #include "protocol/header.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/opcode.hpp"
 #include "protocol/tf_framing.hpp"
+#include "tests/support/scripted_client.hpp"
 #include "tests/support/server_process.hpp"
 
 #include <algorithm>
@@ -28,7 +29,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using harness::PlainConnection;
 using harness::TransportError;
 using protocol::Frame;
 using protocol::Header;
@@ -38,7 +38,7 @@ using protocol::Push;
 // Generous bounds: an expected reply may be slow on a loaded 2-core machine under ASan,
 // and a generous bound costs nothing when the reply comes. Absence is checked over
 // quiet_period, long enough for the default 25 ms delivery interval to have run many times.
-constexpr auto io_timeout = std::chrono::milliseconds(5000);
+constexpr auto io_timeout = scripted_io_timeout;
 constexpr auto quiet_period = std::chrono::milliseconds(300);
 constexpr auto close_timeout = std::chrono::milliseconds(2000);
 
@@ -60,161 +60,11 @@ std::string send_frame(std::string_view payload) {
                      payload);
 }
 
-std::string describe_frame(const Frame& frame) {
-    return protocol::describe_opcode(frame.header.opcode) + " sz " +
-           std::to_string(frame.header.sz) + " payload '" + frame.payload + "'";
-}
-
-// One client session. Failures throw std::runtime_error with what was expected; gtest
-// reports an exception from a test body as that test's failure, so tests read as scripts.
-class Client {
+// One plain client session (tests/support/scripted_client.hpp), read as a script.
+class Client : public ScriptedClient {
 public:
-    Client(std::uint16_t port, std::string name) : name_(std::move(name)) {
-        auto result = PlainConnection::connect("127.0.0.1", port, io_timeout);
-        if (auto* error = std::get_if<TransportError>(&result)) {
-            fail("connect: " + harness::describe(*error));
-        }
-        connection_ = std::move(std::get<std::unique_ptr<PlainConnection>>(result));
-    }
-
-    void send(std::string_view bytes) {
-        auto result = connection_->send(bytes, io_timeout);
-        if (auto* error = std::get_if<TransportError>(&result)) {
-            fail("send: " + harness::describe(*error));
-        }
-    }
-
-    // A TF command and its reply.
-    std::string command(std::string_view text) {
-        auto result = connection_->command(text, io_timeout);
-        if (auto* error = std::get_if<TransportError>(&result)) {
-            fail("TF command '" + std::string(text) + "': " + harness::describe(*error));
-        }
-        return std::get<std::string>(std::move(result));
-    }
-
-    // The next TF message.
-    std::string tf_reply() {
-        auto result = connection_->receive_tf(io_timeout);
-        if (auto* error = std::get_if<TransportError>(&result)) {
-            fail("TF reply: " + harness::describe(*error));
-        }
-        return std::get<std::string>(std::move(result));
-    }
-
-    void start() {
-        const auto reply = command(protocol::tf_xsime_start);
-        if (reply != protocol::tf_ok) {
-            fail("XSIME_START answered '" + reply + "'");
-        }
-    }
-
-    // The next frame, or std::nullopt if none arrives within `timeout`.
-    std::optional<Frame> maybe_frame(std::chrono::milliseconds timeout) {
-        auto result = connection_->receive_frame(timeout);
-        if (auto* frame = std::get_if<Frame>(&result)) {
-            return std::move(*frame);
-        }
-        if (auto* error = std::get_if<protocol::ProtocolError>(&result)) {
-            fail("undecodable frame from the server: " + error->reason);
-        }
-        const auto& error = std::get<TransportError>(result);
-        if (error.kind == TransportError::Kind::timeout) {
-            return std::nullopt;
-        }
-        fail("receive: " + harness::describe(error));
-    }
-
-    Frame frame(std::chrono::milliseconds timeout = io_timeout) {
-        auto frame = maybe_frame(timeout);
-        if (!frame) {
-            fail("no frame within " + std::to_string(timeout.count()) + " ms");
-        }
-        return std::move(*frame);
-    }
-
-    // The next frame must be a header-only reply of `opcode`; returns its `sz`.
-    std::int32_t status(Opcode opcode) {
-        const auto reply = frame();
-        if (reply.header.opcode != protocol::raw(opcode) || !reply.payload.empty()) {
-            fail("expected a status reply to " + protocol::describe_opcode(protocol::raw(opcode)) +
-                 ", got " + describe_frame(reply));
-        }
-        return reply.header.sz;
-    }
-
-    std::int32_t org_unit(std::string_view path) {
-        send(protocol::encode_org_unit(path));
-        return status(Opcode::org_unit);
-    }
-    std::int32_t user(std::string_view path) {
-        send(protocol::encode_user(path));
-        return status(Opcode::user);
-    }
-
-    // XSIME_START, then opcodes 4, 1, 2 pipelined in one write, both replies 0.
-    void login(std::string_view org, std::string_view user_name, std::int32_t flags = 0,
-               std::uint64_t since = 0) {
-        start();
-        send(protocol::encode_setup(flags, since) + protocol::encode_org_unit(org) +
-             protocol::encode_user(user_name));
-        expect_status(Opcode::org_unit, 0, "org unit '" + std::string(org) + "'");
-        expect_status(Opcode::user, 0, "user '" + std::string(user_name) + "'");
-    }
-
-    void message(std::string_view payload) { send(send_frame(payload)); }
-
-    // The next frame must be a push; returns it parsed.
-    Push push(std::chrono::milliseconds timeout = io_timeout) { return parse(frame(timeout)); }
-
-    // The raw payload of the next push ("timestamp:user:message").
-    std::string push_payload(std::chrono::milliseconds timeout = io_timeout) {
-        auto f = frame(timeout);
-        parse(f);
-        return f.payload;
-    }
-
-    // True when nothing at all arrives for `period`.
-    bool silent_for(std::chrono::milliseconds period) {
-        if (auto unexpected = maybe_frame(period)) {
-            ADD_FAILURE() << name_ << ": unexpected " << describe_frame(*unexpected);
-            return false;
-        }
-        return true;
-    }
-
-    bool closed_within(std::chrono::milliseconds timeout) {
-        return connection_->wait_closed(timeout);
-    }
-    void close() { connection_->close(); }
-    PlainConnection& connection() { return *connection_; }
-
-private:
-    void expect_status(Opcode opcode, std::int32_t expected, const std::string& what) {
-        const auto sz = status(opcode);
-        if (sz != expected) {
-            fail(what + ": expected sz " + std::to_string(expected) + ", got " +
-                 std::to_string(sz));
-        }
-    }
-
-    Push parse(const Frame& frame) {
-        if (frame.header.opcode != protocol::raw(Opcode::message) || frame.header.sz < 0) {
-            fail("expected a push, got " + describe_frame(frame));
-        }
-        auto parsed = protocol::parse_push(frame.payload);
-        if (auto* error = std::get_if<protocol::ParseError>(&parsed)) {
-            fail("malformed push '" + frame.payload + "': " + error->reason);
-        }
-        return std::get<Push>(std::move(parsed));
-    }
-
-    [[noreturn]] void fail(const std::string& what) const {
-        throw std::runtime_error(name_ + ": " + what);
-    }
-
-    std::string name_;
-    std::unique_ptr<PlainConnection> connection_;
+    Client(std::uint16_t port, std::string name)
+        : ScriptedClient(ScriptedClient::plain(port, std::move(name))) {}
 };
 
 // Regular files in a folder (messages/ holds the blacklist folder beside the messages).
