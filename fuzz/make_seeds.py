@@ -69,6 +69,85 @@ TF = {
 }
 
 
+# tf_call_splitter_fuzz mode byte: bits 0-5 write size-1, bit 6 the direction (0 to_server,
+# 1 to_client), bit 7 start in the XSIME layer.
+def split_mode(chunk, to_client=False, xsime=False):
+    return bytes([(chunk - 1) | (0x40 if to_client else 0) | (0x80 if xsime else 0)])
+
+
+CLIENT_LOGIN = setup(0, 1700000000) + frame(1, b"/ime") + frame(2, b"alice")
+
+SPLIT = {
+    "client_session": split_mode(3) + tf(b"MKDIR /org") + tf(b"XSIME_START") + CLIENT_LOGIN
+    + frame(5, b"bob: hi") + interval(25000000) + hdr(0, 0) + tf(b"TOUCH /org/x") + tf(b"END"),
+    "client_session_whole": split_mode(64) + tf(b"XSIME_START") + CLIENT_LOGIN + hdr(0, 0)
+    + tf(b"XSIME_START") + frame(5, b"bob: again") + hdr(0, 0) + tf(b""),
+    "empty_units": split_mode(1) + tf(b"") + tf(b"XSIME_START") + frame(5, b"") + hdr(3, 0)
+    + hdr(0, 0) + tf(b"OK"),
+    "negative_tf_length": split_mode(2) + tf(b"OK") + b"\xff\xff\xff\xff" + tf(b"OK"),
+    "oversized_tf_length": split_mode(5) + tf(b"DEL /a") + struct.pack(">I", 65537) + b"x" * 9,
+    "negative_sz": split_mode(7, xsime=True) + frame(1, b"/ime") + hdr(2, -1) + frame(2, b"a"),
+    "unknown_opcode": split_mode(4, xsime=True) + frame(9, b"zz") + hdr(3, 0) + frame(5, b"b: x")
+    + hdr(9, -1) + b"rest",
+    "server_replies": split_mode(2, to_client=True, xsime=True) + hdr(1, 0) + hdr(2, 0)
+    + frame(5, b"1700000000:alice:hello") + hdr(5, -1) + hdr(0, 0) + tf(b"OK"),
+    "server_tf": split_mode(6, to_client=True) + tf(b"OK")
+    + tf(b"FAILED XSIME 1 : Thread allocation failed.") + tf(b"XSIME_START") + tf(b"UNKNOWN"),
+    "server_oversized": split_mode(11, to_client=True, xsime=True) + frame(5, b"1:a:b")
+    + hdr(5, 16385) + b"tail",
+}
+
+
+# tf_channel_fuzz mode byte: bits 0-5 wire chunk size-1, bit 7 the handshake stage (the rest goes
+# to a fresh channel as it is); without it the rest is the client's plaintext after the
+# handshake the target runs itself (version "0.0", hash "xsime-fuzz-hash"), or with bit 6 after
+# a copy of one it ran once.
+def channel_mode(chunk, handshake=False, reuse=False):
+    return bytes([(chunk - 1) | (0x40 if reuse else 0) | (0x80 if handshake else 0)])
+
+
+LOGIN = tf(b"XSIME_START") + CLIENT_LOGIN
+
+CHANNEL = {
+    "login_send_exit_reenter": channel_mode(5) + LOGIN + frame(5, b"bob: hello there")
+    + frame(5, b"alice:bob: both") + interval(1000) + hdr(0, 0) + tf(b"XSIME_START")
+    + frame(5, b"bob: again") + hdr(0, 0) + tf(b"END"),
+    "reused_login_send_exit": channel_mode(2, reuse=True) + LOGIN + frame(5, b"bob: hi")
+    + hdr(0, 0) + tf(b"MKDIR /r") + tf(b"RMDIR /r") + tf(b"XSIME_START") + hdr(0, 0),
+    "reused_pipelined_garbage": channel_mode(64, reuse=True) + LOGIN + frame(9, b"skip")
+    + hdr(7, 0) + b"\x00" * 7 + b"x" + frame(5, b":: no one") + hdr(2, 16385),
+    "unique_user_autodelete": channel_mode(64) + tf(b"XSIME_START") + setup(3, 0)
+    + frame(1, b"/ime") + frame(2, b"bob") + frame(2, b"bob") + setup(0, 1) + frame(5, b"x")
+    + frame(5, b"carol:alice: hi") + hdr(0, 0),
+    "not_logged_in": channel_mode(9) + tf(b"XSIME_START") + frame(1, b"/ime") + frame(2, b"a")
+    + frame(5, b"bob: hi") + setup(0, 0) + frame(1, b"/../etc") + frame(1, b"/nope")
+    + frame(1, b"/ime") + frame(2, b"x" * 129) + frame(2, b"nobody") + hdr(0, 0),
+    "fixture_commands": channel_mode(64) + tf(b"MKDIR /org") + tf(b"MKDIR /org/u")
+    + tf(b"MKDIR /org/u/messages") + tf(b"MKDIR /org/u/messages/blacklist")
+    + tf(b"TOUCH /org/u/messages/blacklist/alice") + tf(b"TOUCH /org/u/messages/blacklist/alice")
+    + tf(b"DEL /org/u/messages/blacklist/alice") + tf(b"DEL /org/u/messages/blacklist/alice")
+    + tf(b"RMDIR /org") + tf(b"RMDIR /org") + tf(b"MKDIR /ime") + tf(b"MKDIR /a/b")
+    + tf(b"RMDIR /") + tf(b"MKDIR /../x") + tf(b"TOUCH /ime") + tf(b"MKDIR")
+    + tf(b"MKDIR ") + tf(b"mkdir /x") + tf(b"MKDIR /sp ace\x00\\") + tf(b"NOPE") + tf(b""),
+    "garbage_after_login": channel_mode(1) + LOGIN + b"\x07\x00\x00\x00\x08garbage!"
+    + b"\x35\x30\x30\x30\x37bob: hi" + b"\xfe" * 12,
+    "negative_sz": channel_mode(3) + LOGIN + frame(5, b"bob: before") + hdr(5, -1)
+    + frame(5, b"bob: never"),
+    "oversized_payload": channel_mode(64) + LOGIN + frame(5, b"bob: " + b"m" * 16370)
+    + hdr(5, 16385) + b"rest",
+    "tf_negative_length": channel_mode(2) + tf(b"MKDIR /t") + b"\xff\xff\xff\xff" + tf(b"OK"),
+    "tf_oversized_length": channel_mode(7) + tf(b"RMDIR /t") + struct.pack(">I", 65537) + b"zz",
+    "end_then_more": channel_mode(4) + tf(b"UNKNOWN?") + tf(b"END") + tf(b"MKDIR /late"),
+    "hs_good_version_garbage_key": channel_mode(7, True) + tf(b"0.0") + tf(bytes(range(256))),
+    "hs_short_key": channel_mode(64, True) + tf(b"0.0") + tf(b"k" * 16) + tf(b"xsime-fuzz-hash"),
+    "hs_wrong_version": channel_mode(1, True) + tf(b"9.9") + tf(b"0.0"),
+    "hs_oversize_length": channel_mode(3, True) + tf(b"0.0") + struct.pack(">I", 4097)
+    + b"k" * 40,
+    "hs_negative_length": channel_mode(64, True) + b"\xff\xff\xff\xfe" + tf(b"0.0"),
+    "hs_partial_key": channel_mode(16, True) + tf(b"0.0") + struct.pack(">I", 256) + b"k" * 100,
+}
+
+
 def write(target, seeds):
     folder = os.path.join(HERE, "corpus", target)
     os.makedirs(folder, exist_ok=True)
@@ -79,3 +158,5 @@ def write(target, seeds):
 
 write("stream_decoder_fuzz", STREAM)
 write("tf_framing_fuzz", TF)
+write("tf_call_splitter_fuzz", SPLIT)
+write("tf_channel_fuzz", CHANNEL)

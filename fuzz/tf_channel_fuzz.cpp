@@ -1,0 +1,351 @@
+// libFuzzer target: the TF server channel is transparent (differential against a plain core) and
+// its handshake stage answers arbitrary bytes with whole clear replies only.
+#include "mock_server/fs_mailbox.hpp"
+#include "mock_server/session_core.hpp"
+#include "mock_server/tf_server_channel.hpp"
+#include "mock_server/user_locks.hpp"
+#include "protocol/stream_decoder.hpp"
+#include "protocol/tf_call_splitter.hpp"
+#include "protocol/tf_cipher.hpp"
+#include "protocol/tf_framing.hpp"
+#include "protocol/tf_rsa.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <unistd.h>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace xsime;
+using protocol::TfCipher;
+
+void require(bool condition) {
+    if (!condition) {
+        __builtin_trap();
+    }
+}
+
+// The seeds in corpus/tf_channel_fuzz/ (make_seeds.py) send these in the handshake mode.
+constexpr std::string_view version = "0.0";
+constexpr std::string_view hash = "xsime-fuzz-hash";
+// Pushes are never polled here, but a fixed clock keeps every reply reproducible anyway.
+constexpr std::uint64_t fixed_now = 1'700'000'000;
+// Inputs may MKDIR, TOUCH and send; the mailboxes are wiped and recreated before every input,
+// so that each input starts from the same layout and a finding replays alone (and a long run
+// cannot fill the disk). That is cheap on a tmpfs and slow on a disk, so the roots go to
+// $TMPDIR when it is set, else /dev/shm when it is there, else /tmp.
+fs::path mailbox_parent() {
+    if (const char* tmpdir = std::getenv("TMPDIR"); tmpdir != nullptr && *tmpdir != '\0') {
+        return tmpdir;
+    }
+    std::error_code ec;
+    if (fs::is_directory("/dev/shm", ec) && ::access("/dev/shm", W_OK) == 0) {
+        return "/dev/shm";
+    }
+    return "/tmp";
+}
+
+std::string fixed_session_key() {
+    std::string key;
+    for (int i = 0; i < 32; ++i) {
+        key.push_back(static_cast<char>(i * 37 + 11));
+    }
+    return key;
+}
+
+template <typename T>
+T value_or_trap(protocol::TfRsaResult<T> result) {
+    require(std::holds_alternative<T>(result));
+    return std::get<T>(std::move(result));
+}
+
+// Everything made once per process: the RSA key pair (slow), the session key's OAEP
+// ciphertext, and one mailbox root per path of the differential, kept identical by
+// receiving the same commands.
+struct World {
+    World() {
+        const auto keys = value_or_trap(protocol::generate_tf_key_pair());
+        settings = std::make_shared<const mock::TfServerSettings>(
+            mock::TfServerSettings{keys.private_pem, std::string(hash), std::string(version)});
+        ciphertext =
+            value_or_trap(protocol::encrypt_session_key(keys.public_pem, fixed_session_key()));
+        for (auto& root : roots) {
+            auto pattern = (mailbox_parent() / "xsime-tf-channel-fuzz-XXXXXX").string();
+            require(::mkdtemp(pattern.data()) != nullptr);
+            root = pattern;
+        }
+    }
+    ~World() {
+        // Best effort: a crash leaves the folders behind (they are under the temp folder).
+        mailboxes[0].reset();
+        mailboxes[1].reset();
+        for (const auto& root : roots) {
+            std::error_code ignored;
+            fs::remove_all(root, ignored);
+        }
+    }
+    World(const World&) = delete;
+    World& operator=(const World&) = delete;
+
+    // Empties both roots and recreates the same small layout: org unit /ime with users alice
+    // (a blacklist holding carol) and bob, so that logins and sends get past the checks.
+    void wipe() {
+        for (std::size_t i = 0; i < 2; ++i) {
+            mailboxes[i].reset();
+            for (const auto& entry : fs::directory_iterator(roots[i])) {
+                fs::remove_all(entry.path());
+            }
+            fs::create_directories(roots[i] / "ime" / "alice" / "messages" / "blacklist");
+            fs::create_directories(roots[i] / "ime" / "bob" / "messages");
+            std::ofstream(roots[i] / "ime" / "alice" / "messages" / "blacklist" / "carol");
+            mailboxes[i] = std::make_unique<mock::FsMailbox>(roots[i]);
+        }
+    }
+
+    void before_input() { wipe(); }
+
+    std::shared_ptr<const mock::TfServerSettings> settings;
+    std::string ciphertext;
+    fs::path roots[2];
+    std::unique_ptr<mock::FsMailbox> mailboxes[2];
+};
+
+World& world() {
+    static World instance;
+    return instance;
+}
+
+std::unique_ptr<mock::SessionCore> make_core(mock::Mailbox& mailbox, mock::UserLocks& locks) {
+    return std::make_unique<mock::SessionCore>(
+        mailbox, locks, mock::CoreSettings{}, [] { return fixed_now; }, [](std::string_view) {});
+}
+
+mock::TfServerChannel make_channel() {
+    return mock::TfServerChannel(world().settings, [](std::string_view) {});
+}
+
+// Every output's calls describe its bytes (CoreOutput::calls): none empty, their sum the size.
+void require_calls_describe_bytes(const mock::CoreOutput& out) {
+    std::size_t sum = 0;
+    for (const auto size : out.calls) {
+        require(size > 0);
+        sum += size;
+    }
+    require(sum == out.bytes.size());
+}
+
+// The channel's outputs for `wire` written in `chunk`s, joined; checks on every output that its
+// calls sum to its bytes and that nothing at all follows a close.
+mock::CoreOutput feed(mock::TfServerChannel& channel, mock::SessionCore& core,
+                      std::string_view wire, std::size_t chunk,
+                      std::vector<mock::CoreOutput>* each = nullptr) {
+    mock::CoreOutput all;
+    for (std::size_t at = 0; at < wire.size(); at += chunk) {
+        auto out = channel.receive(wire.substr(at, chunk), core);
+        require_calls_describe_bytes(out);
+        require(out.remove_after_write.empty()); // only pushes remove, and none is polled
+        if (all.close_reason) {
+            require(out.empty());
+            continue;
+        }
+        all.bytes += out.bytes;
+        all.calls.insert(all.calls.end(), out.calls.begin(), out.calls.end());
+        all.close_reason = out.close_reason;
+        if (each != nullptr) {
+            each->push_back(std::move(out));
+        }
+    }
+    return all;
+}
+
+// The client's two ciphers and the server's channel for one connection.
+struct Connection {
+    mock::TfServerChannel channel = make_channel();
+    TfCipher client_out{fixed_session_key()};
+    TfCipher client_in{fixed_session_key()};
+};
+
+// The client side of the handshake: version and key in clear, the hash ciphered.
+std::string handshake_wire(Connection& connection) {
+    std::string wire =
+        protocol::encode_tf_message(version) + protocol::encode_tf_message(world().ciphertext);
+    wire += protocol::pack_tf_message(connection.client_out, hash);
+    return wire;
+}
+
+// The channel's answer to a whole handshake: OK, OK in clear, then OK ciphered, each a length
+// and a body call. Unpacks the ciphered OK with the client's cipher; returns how many bytes and
+// calls it took.
+std::pair<std::size_t, std::size_t> require_handshake_replies(const mock::CoreOutput& out,
+                                                              Connection& connection) {
+    const auto ok = protocol::encode_tf_message(protocol::tf_ok);
+    constexpr std::size_t calls = 6;
+    require(out.calls.size() >= calls && out.bytes.size() >= 3 * ok.size());
+    for (std::size_t i = 0; i < calls; i += 2) {
+        require(out.calls[i] == protocol::tf_length_size &&
+                out.calls[i + 1] == protocol::tf_ok.size());
+    }
+    require(out.bytes.compare(0, 2 * ok.size(), ok + ok) == 0);
+    std::string third = out.bytes.substr(2 * ok.size(), ok.size());
+    connection.client_in.unpack(third.data(), protocol::tf_length_size);
+    connection.client_in.unpack(third.data() + protocol::tf_length_size, protocol::tf_ok.size());
+    require(third == ok);
+    return {3 * ok.size(), calls};
+}
+
+// A connection that ran the handshake once per process; copies of it skip the RSA decryption
+// (over a millisecond of CPU, more than the rest of a typical input) while their cipher states
+// are exactly those after a real handshake.
+const Connection& established() {
+    static const Connection connection = [] {
+        Connection fresh;
+        mock::UserLocks locks;
+        auto core = make_core(*world().mailboxes[1], locks);
+        const auto out = fresh.channel.receive(handshake_wire(fresh), *core);
+        require(fresh.channel.established() && !out.close_reason);
+        const auto used = require_handshake_replies(out, fresh);
+        require(used.first == out.bytes.size() && used.second == out.calls.size());
+        return fresh;
+    }();
+    return connection;
+}
+
+// (a) the plain core and (b) the TF path must answer the same plaintext identically.
+//
+// Where the two could legitimately differ, and why they cannot here:
+// - The client's splitter enters the XSIME layer as soon as XSIME_START is written, before
+//   the answer; a server that refuses XSIME_START would leave it cutting frames where the
+//   server reads TF messages (a real client calls leave_xsime()). The reference core answers
+//   XSIME_START with OK whenever it reads it, so no refusal can occur.
+// - After lost() the splitter makes each write one call, which no longer follows the
+//   structure. It gets lost exactly where the core's own decoders (the same codec functions)
+//   find a negative or oversized length, or a fatal header: the core closes on that very
+//   call, so nothing the splitter cuts after it is ever unpacked.
+// So no input is restricted or normalised.
+void differential(std::string_view plain, std::size_t chunk, bool reuse) {
+    auto& w = world();
+    mock::UserLocks locks_a;
+    mock::UserLocks locks_b;
+
+    auto core_a = make_core(*w.mailboxes[0], locks_a);
+    const auto a = core_a->receive(plain);
+    require_calls_describe_bytes(a);
+
+    auto core_b = make_core(*w.mailboxes[1], locks_b);
+    Connection connection = reuse ? established() : Connection{};
+    // The handshake unless reused, then the plaintext packed in the cuts a client makes; the
+    // wire chunks cut through both, as TCP may.
+    std::string wire = reuse ? std::string() : handshake_wire(connection);
+    protocol::TfCallSplitter splitter(protocol::Direction::to_server);
+    std::string ciphered(plain);
+    std::size_t at = 0;
+    for (const auto& piece : splitter.split(plain)) {
+        if (piece.starts_call) {
+            connection.client_out.begin_call();
+        }
+        connection.client_out.pack_part(ciphered.data() + at, piece.size);
+        at += piece.size;
+    }
+    require(at == plain.size());
+    wire += ciphered;
+    const auto b = feed(connection.channel, *core_b, wire, chunk);
+    require(connection.channel.established());
+
+    const auto [skip_bytes, skip_calls] = reuse ? std::pair<std::size_t, std::size_t>{0, 0}
+                                                : require_handshake_replies(b, connection);
+    // The client unpacks the rest call by call, in the cuts the channel reports.
+    std::string unpacked = b.bytes.substr(skip_bytes);
+    at = 0;
+    for (std::size_t i = skip_calls; i < b.calls.size(); ++i) {
+        connection.client_in.unpack(unpacked.data() + at, b.calls[i]);
+        at += b.calls[i];
+    }
+    require(unpacked == a.bytes);
+    require(std::equal(b.calls.begin() + static_cast<std::ptrdiff_t>(skip_calls), b.calls.end(),
+                       a.calls.begin(), a.calls.end()));
+    require(a.close_reason == b.close_reason);
+}
+
+// Arbitrary bytes at the handshake stage. The key pair is made per process, so no input can
+// hold a session key that decrypts: every reply is in clear. (Should an input ever get a key
+// accepted, by OAEP's negligible odds, the checks stop at the second OK: the hash stage
+// answers ciphered.)
+void handshake_stage(std::string_view wire, std::size_t chunk) {
+    auto& w = world();
+    mock::UserLocks locks;
+    auto core = make_core(*w.mailboxes[1], locks);
+    auto channel = make_channel();
+    std::vector<mock::CoreOutput> outputs;
+    feed(channel, *core, wire, chunk, &outputs);
+    std::size_t oks = 0;
+    for (const auto& out : outputs) {
+        if (oks == 2) {
+            return;
+        }
+        // Only whole clear TF messages, each a length call and (when not empty) a body call.
+        std::string_view rest = out.bytes;
+        std::size_t call = 0;
+        bool failed = false;
+        while (!rest.empty()) {
+            require(!failed); // a FAILED is the last reply
+            const auto step = protocol::decode_tf_message(rest);
+            const auto* body = std::get_if<std::string>(&step.result);
+            require(body != nullptr && step.consumed > 0);
+            require(call < out.calls.size() && out.calls[call] == protocol::tf_length_size);
+            ++call;
+            if (!body->empty()) {
+                require(call < out.calls.size() && out.calls[call] == body->size());
+                ++call;
+            }
+            rest.remove_prefix(step.consumed);
+            if (*body == protocol::tf_ok) {
+                ++oks;
+            } else {
+                require(body->starts_with("FAILED "));
+                failed = true;
+            }
+        }
+        require(call == out.calls.size());
+        // Every refusal says FAILED and closes; nothing else closes during the handshake.
+        require(failed == out.close_reason.has_value());
+        if (oks == 2) {
+            return;
+        }
+    }
+    require(!channel.established());
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    if (size == 0) {
+        return 0;
+    }
+    // First byte: bits 0-5 the wire chunk size (1..64); bit 7 the handshake stage: the rest
+    // goes straight to a fresh channel, else it is the client's plaintext after a handshake,
+    // which bit 6 takes from a copy of one run once per process instead of running it.
+    const std::size_t chunk = static_cast<std::size_t>(data[0] & 0x3f) + 1;
+    const bool reuse = (data[0] & 0x40) != 0;
+    const bool raw = (data[0] & 0x80) != 0;
+    const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
+    world().before_input();
+    if (raw) {
+        handshake_stage(input, chunk);
+    } else {
+        differential(input, chunk, reuse);
+    }
+    return 0;
+}
