@@ -57,6 +57,7 @@ struct RunOptions {
     std::string pubkey;              // --pubkey (tf, with --target)
     std::optional<std::string> hash; // --hash (tf)
     std::string proto_version = std::string(default_tf_protocol_version);
+    std::size_t session_key_size = 0;       // 0: not given, harness::TfSettings' default
     std::string fixtures = "auto";          // auto | local | remote
     std::vector<std::string> server_faults; // mock_server/faults.hpp names
 };
@@ -136,8 +137,9 @@ void list_plan(const std::vector<harness::Planned>& planned) {
 
 int run(const RunOptions& options) {
     const bool tf = options.transport == "tf";
-    if (!tf && (!options.pubkey.empty() || options.hash)) {
-        return usage_error("--pubkey and --hash only apply with --transport tf");
+    if (!tf && (!options.pubkey.empty() || options.hash || options.session_key_size != 0)) {
+        return usage_error("--pubkey, --hash and --session-key-size only apply with --transport "
+                           "tf");
     }
     harness::Selection selection;
     selection.id_globs = options.filters;
@@ -276,6 +278,9 @@ int run(const RunOptions& options) {
     if (tf) {
         tf_settings.hash = options.hash.value_or(std::string(embedded_tf_hash));
         tf_settings.protocol_version = options.proto_version;
+        if (options.session_key_size != 0) {
+            tf_settings.session_key_size = options.session_key_size;
+        }
         if (target) {
             auto key = read_public_key("--pubkey", options.pubkey);
             if (auto* error = std::get_if<KeyFileError>(&key)) {
@@ -411,6 +416,7 @@ int run(const RunOptions& options) {
     }
     if (tf) {
         result.settings["proto_version"] = options.proto_version;
+        result.settings["session_key_size"] = std::to_string(tf_settings.session_key_size);
     }
     const auto outcome = harness::summarize(result, options.strict);
     console.on_finish(result, outcome);
@@ -474,6 +480,11 @@ void setup_cmd_run(CLI::App& app, int& exit_code) {
                     "tf: the server's hash string (required with --target; the embedded server "
                     "takes any you give)")
         ->type_name("STR");
+    cmd->add_option("--session-key-size", options->session_key_size,
+                    "tf: bytes of the random session key each connection makes (the protocol "
+                    "allows 16 to 214; try both ends to certify a server; default 32)")
+        ->type_name("N")
+        ->check(CLI::Range(std::size_t{16}, std::size_t{214}));
     cmd->add_option("--proto-version", options->proto_version,
                     "tf: the protocol version string sent first")
         ->capture_default_str()

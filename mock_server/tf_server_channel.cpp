@@ -123,6 +123,7 @@ void TfServerChannel::on_hash(const std::string& body, CoreOutput& out) {
     }
     append_reply(out, protocol::tf_ok, true);
     stage_ = Stage::open;
+    log_("TF handshake done (session key of " + std::to_string(out_->key_size()) + " bytes)");
 }
 
 void TfServerChannel::feed_core(SessionCore& core, CoreOutput& out) {

@@ -235,6 +235,9 @@ TEST_F(RunCommand, BadOptionsExitTwoBeforeRunningAnything) {
         {{"--target", "127.0.0.1:1", "--root", "/tmp", "--fixtures", "remote"}, "--fixtures"},
         {{"--target", "127.0.0.1:1", "--fixtures", "local"}, "--fixtures"},
         {{"--fixtures", "elsewhere"}, "--fixtures"},
+        {{"--session-key-size", "32"}, "--session-key-size"}, // plain transport
+        {{"--transport", "tf", "--session-key-size", "15"}, "--session-key-size"},
+        {{"--transport", "tf", "--session-key-size", "215"}, "--session-key-size"},
         {{"--expect-failures", file("missing.txt").string()}, "missing.txt"},
         {{"--junit", file("same").string(), "--json", file("same").string()}, "same file"},
         {{"--no-such-option"}, "no-such-option"},
@@ -619,6 +622,19 @@ TEST_F(RunOverTf, RefusedHandshakeExitsThreeNamingTheStepAndTheAnswer) {
         ++refusals;
     }
     EXPECT_EQ(refusals, 1u) << log;
+}
+
+// The protocol's bounds for the session key, both accepted by the server.
+TEST_F(RunOverTf, SessionKeysOfSixteenAndTwoHundredFourteenBytes) {
+    write("pass.json", passing("tmp.passes"));
+    for (const std::string size : {"16", "214"}) {
+        const auto result =
+            run({"--target", target(), "--transport", "tf", "--pubkey", public_key_, "--hash",
+                 "the-hash", "--session-key-size", size, scenarios().string()});
+        EXPECT_EQ(result.status.code, 0) << describe(result);
+        EXPECT_TRUE(server_->wait_for_log("session key of " + size + " bytes", 2s))
+            << server_->stderr_text();
+    }
 }
 
 TEST_F(RunOverTf, WrongProtocolVersionIsStepOne) {
