@@ -22,12 +22,6 @@ constexpr std::string_view messages_reason =
     "commands MKDIR, TOUCH, DEL, RMDIR";
 constexpr std::string_view links_reason = "symlinks cannot be made through TF commands";
 
-std::string one_line(std::string text) {
-    std::replace(text.begin(), text.end(), '\n', ' ');
-    std::replace(text.begin(), text.end(), '\r', ' ');
-    return text;
-}
-
 // The folder names of a checked fixture path: "." and empty parts ("a//b", "a/./b", "a/")
 // name nothing on their own, so they are dropped and every command names a path once.
 std::vector<std::string> parts_of(const std::string& path) {

@@ -6,6 +6,7 @@
 #include "protocol/opcode.hpp"
 #include "protocol/tf_framing.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace xsime::harness {
@@ -114,6 +115,12 @@ std::string describe_tf(std::string_view bytes) {
 }
 
 } // namespace
+
+std::string one_line(std::string text) {
+    std::replace(text.begin(), text.end(), '\n', ' ');
+    std::replace(text.begin(), text.end(), '\r', ' ');
+    return text;
+}
 
 std::string quote_bytes(std::string_view bytes, std::size_t limit) {
     std::string out = "'";

@@ -17,6 +17,9 @@ namespace xsime::harness {
 // bytes: the first `limit` and "... (N bytes)".
 std::string quote_bytes(std::string_view bytes, std::size_t limit = 120);
 
+// `text` with line breaks turned into spaces, for one-line messages and reasons.
+std::string one_line(std::string text);
+
 // Which layer bytes belong to: TF command messages (length-prefixed) or XSIME frames.
 enum class Layer { tf, xsime };
 

@@ -62,16 +62,8 @@ void take_back(CoreOutput& out, Mark to) {
     out.calls.resize(to.calls);
 }
 
-// Every byte the core sends goes through one of these two, so that `calls` always
+// Every byte the core sends goes through append_tf (below) or this, so that `calls` always
 // describes `bytes` (CoreOutput::calls).
-void append_tf(CoreOutput& out, std::string_view body) {
-    out.bytes += protocol::encode_tf_message(body);
-    out.calls.push_back(protocol::tf_length_size);
-    if (!body.empty()) {
-        out.calls.push_back(body.size());
-    }
-}
-
 // `frame` is one encoded XSIME frame: a header and its payload, if any.
 void append_frame(CoreOutput& out, std::string_view frame) {
     out.bytes += frame;
@@ -82,6 +74,25 @@ void append_frame(CoreOutput& out, std::string_view frame) {
 }
 
 } // namespace
+
+void append_tf(CoreOutput& out, std::string_view body) {
+    out.bytes += protocol::encode_tf_message(body);
+    out.calls.push_back(protocol::tf_length_size);
+    if (!body.empty()) {
+        out.calls.push_back(body.size());
+    }
+}
+
+void CoreOutput::append(CoreOutput later) {
+    bytes += later.bytes;
+    calls.insert(calls.end(), later.calls.begin(), later.calls.end());
+    for (auto& removal : later.remove_after_write) {
+        remove_after_write.push_back(std::move(removal));
+    }
+    if (later.close_reason) {
+        close_reason = std::move(later.close_reason);
+    }
+}
 
 SessionCore::SessionCore(Mailbox& mailbox, UserLocks& locks, CoreSettings settings, Clock clock,
                          Logger logger)

@@ -38,7 +38,12 @@ struct CoreOutput {
     std::optional<std::string> close_reason;
 
     bool empty() const { return bytes.empty() && remove_after_write.empty() && !close_reason; }
+    // `later` after this: its bytes, calls and removals follow; its close, if any, wins.
+    void append(CoreOutput later);
 };
+
+// Appends one TF message (`body` framed) to `out`, with its calls: the length, then the body.
+void append_tf(CoreOutput& out, std::string_view body);
 
 struct CoreSettings {
     // "default 25 ms" (DESIGN.md; the reference server's WRSLEEP_TM).

@@ -25,13 +25,9 @@ bool TfServerChannel::mid_message() const {
 }
 
 void TfServerChannel::append_reply(CoreOutput& out, std::string_view body, bool ciphered) {
-    auto wire =
-        ciphered ? protocol::pack_tf_message(*out_, body) : protocol::encode_tf_message(body);
-    out.calls.push_back(protocol::tf_length_size);
-    if (!body.empty()) {
-        out.calls.push_back(body.size());
-    }
-    out.bytes += wire;
+    CoreOutput reply;
+    append_tf(reply, body);
+    out.append(ciphered ? seal(std::move(reply)) : std::move(reply));
 }
 
 void TfServerChannel::refuse(CoreOutput& out, const std::string& reason, bool ciphered) {
@@ -138,15 +134,7 @@ void TfServerChannel::feed_core(SessionCore& core, CoreOutput& out) {
         if (!chunk) {
             break;
         }
-        auto sealed = seal(core.receive(*chunk));
-        out.bytes += sealed.bytes;
-        out.calls.insert(out.calls.end(), sealed.calls.begin(), sealed.calls.end());
-        for (auto& removal : sealed.remove_after_write) {
-            out.remove_after_write.push_back(std::move(removal));
-        }
-        if (sealed.close_reason) {
-            out.close_reason = std::move(sealed.close_reason);
-        }
+        out.append(seal(core.receive(*chunk)));
     }
 }
 
