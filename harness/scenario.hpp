@@ -2,6 +2,8 @@
 // scenarios/FORMAT.md documents the JSON; the loader (scenario_loader.hpp) builds this.
 #pragma once
 
+#include "harness/level.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -11,8 +13,6 @@
 #include <vector>
 
 namespace xsime::harness {
-
-enum class Level { must, should, interop };
 
 // ---- fixture: the mailbox a scenario needs, inside its own fresh org unit ----
 
@@ -165,8 +165,5 @@ struct Scenario {
 
     std::string area() const { return id.substr(0, id.find('.')); }
 };
-
-std::string_view to_string(Level level);
-std::optional<Level> parse_level(std::string_view text);
 
 } // namespace xsime::harness

@@ -1,5 +1,5 @@
-// Names of the scenario model's enumerations, as scenario files and reports spell them.
-#include "harness/scenario.hpp"
+// Level names, as scenario files and reports spell them.
+#include "harness/level.hpp"
 
 namespace xsime::harness {
 
