@@ -162,7 +162,7 @@ TEST(RunProcess, KillsAProcessThatOutlivesItsDeadline) {
 
 TEST_F(RunCommand, AllPassingExitsZeroAndTheLastLineCountsThem) {
     copy_suite_scenario("delivery/one-recipient.json");
-    copy_suite_scenario("entering/start-exit-reenter.json");
+    copy_suite_scenario("entering/exit-echo-and-reenter.json");
     write("pass.json", passing("tmp.passes"));
     for (const std::string jobs : {"1", "4"}) {
         const auto result = run({"-j", jobs, scenarios().string()});
@@ -337,7 +337,7 @@ TEST_F(RunCommand, ListPrintsIdsAndRunsNothing) {
 
 TEST_F(RunCommand, TwoShardsListEveryCaseExactlyOnce) {
     copy_suite_scenario("delivery/one-recipient.json");
-    copy_suite_scenario("entering/start-exit-reenter.json");
+    copy_suite_scenario("entering/exit-echo-and-reenter.json");
     for (const std::string name : {"a", "b", "c", "d", "e"}) {
         write(name + ".json", passing("tmp." + name));
     }
