@@ -1,7 +1,7 @@
 // The result model: what a run did, case by case; reporters read only this.
 #pragma once
 
-#include "harness/scenario.hpp"
+#include "harness/level.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -62,10 +62,6 @@ struct CaseResult {
     std::uint32_t repetition = 0;            // 0-based, with --repeat
     Baseline baseline = Baseline::none;
 };
-
-// A case result carrying the scenario's identity (id, name, area, level, clauses,
-// requirement, keywords, file) and nothing else yet.
-CaseResult case_of(const Scenario& scenario);
 
 struct RunResult {
     std::string tool_version;

@@ -1,6 +1,8 @@
 // Selection, sharding and the worker pool that runs scenarios in parallel.
 #include "harness/suite.hpp"
 
+#include "harness/scenario_case.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <charconv>

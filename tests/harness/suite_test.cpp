@@ -1,5 +1,6 @@
 // Tests of harness/suite.hpp: shard parsing, the plan (filters, keywords, levels, shards),
 // the baseline file, and run_suite's worker pool driven by a fake CaseRunner (no network).
+#include "harness/scenario_case.hpp"
 #include "harness/suite.hpp"
 
 #include <algorithm>

@@ -1,5 +1,5 @@
-// Helpers of the result model.
-#include "harness/result.hpp"
+// A case result made from a scenario (scenario_case.hpp).
+#include "harness/scenario_case.hpp"
 
 namespace xsime::harness {
 

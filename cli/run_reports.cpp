@@ -1,0 +1,108 @@
+// Opening, writing and checking the report files of `xsime-conform run` (run_reports.hpp).
+#include "cli/run_reports.hpp"
+
+#include "reports/json_reporter.hpp"
+#include "reports/junit_reporter.hpp"
+
+#include <iostream>
+#include <utility>
+#include <vector>
+
+namespace xsime::cli {
+
+namespace {
+
+std::optional<std::ofstream> open_report(const std::string& path, std::string& error) {
+    if (path.empty()) {
+        return std::nullopt;
+    }
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (!out) {
+        error = "cannot write the report file '" + path + "'";
+    }
+    return out;
+}
+
+// Flushes the report; false, with the file named on stderr, when it was not all written.
+bool finish_report(std::ofstream& out, const std::string& path) {
+    out.flush();
+    if (!out) {
+        std::cerr << "xsime-conform run: writing the report file '" << path << "' failed\n";
+        return false;
+    }
+    return true;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+    std::string text;
+    for (const auto& item : items) {
+        text += (text.empty() ? "" : " ") + item;
+    }
+    return text;
+}
+
+} // namespace
+
+std::variant<ReportFiles, RunStop> ReportFiles::open(const RunOptions& options) {
+    ReportFiles files;
+    files.junit_path_ = options.junit;
+    files.json_path_ = options.json;
+    // Both are tried; when both fail, the message names the JSON one.
+    std::string error;
+    files.junit_ = open_report(options.junit, error);
+    files.json_ = open_report(options.json, error);
+    if (!error.empty()) {
+        return RunStop{exit_usage, error};
+    }
+    return files;
+}
+
+bool ReportFiles::write(const harness::RunResult& result, const harness::Outcome& outcome) {
+    bool written = true;
+    if (junit_) {
+        reports::write_junit(result, *junit_);
+        written = finish_report(*junit_, junit_path_) && written;
+    }
+    if (json_) {
+        reports::write_json(result, outcome, *json_);
+        written = finish_report(*json_, json_path_) && written;
+    }
+    return written;
+}
+
+std::map<std::string, std::string> run_settings(const RunOptions& options, const RunPlan& plan,
+                                                const RunTarget& target) {
+    std::map<std::string, std::string> settings = {
+        {"transport", options.transport},
+        {"fixtures", target.remote_fixtures ? "remote" : "local"},
+        {"jobs", std::to_string(options.jobs)},
+        {"strict", options.strict ? "true" : "false"},
+        {"levels", options.levels.empty() ? "must,should,interop" : options.levels},
+        {"shard", options.shard.empty() ? "1/1" : options.shard},
+        {"repeat", std::to_string(options.repeat)},
+        {"rerun_failures", std::to_string(options.rerun_failures)},
+        {"step_timeout_ms", std::to_string(options.step_timeout_ms)},
+        {"scenario_timeout_ms", std::to_string(options.scenario_timeout_ms)},
+        {"timeout_s", std::to_string(options.timeout_s)},
+    };
+    // The selection too, so that a report says what it covers; only when given.
+    if (!options.filters.empty()) {
+        settings["filter"] = joined(options.filters);
+    }
+    if (!options.keywords.empty()) {
+        settings["keyword"] = joined(options.keywords);
+    }
+    if (!plan.server_faults.empty()) {
+        settings["server_fault"] = plan.server_faults.to_string();
+    }
+    if (!options.expect_failures.empty()) {
+        settings["expect_failures"] = options.expect_failures;
+    }
+    if (plan.tf) {
+        settings["proto_version"] = options.proto_version;
+        settings["session_key_size"] = std::to_string(target.tf_settings.session_key_size);
+    }
+    return settings;
+}
+
+} // namespace xsime::cli

@@ -1,0 +1,40 @@
+// The report files of `xsime-conform run` (--junit, --json): opened before the run so that a
+// bad path fails at once, not after an hour of testing, then written and checked after it;
+// and the settings of the run as the reports show them.
+#pragma once
+
+#include "cli/run_options.hpp"
+#include "cli/run_target.hpp"
+#include "harness/outcome.hpp"
+#include "harness/result.hpp"
+
+#include <fstream>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace xsime::cli {
+
+class ReportFiles {
+public:
+    // Creates (truncates) the files given; a usage error names a file that cannot be written.
+    static std::variant<ReportFiles, RunStop> open(const RunOptions& options);
+
+    // Writes each report and checks that it reached its file. A report CI cannot read is a
+    // harness fault, not a pass: false, each failed file named on stderr.
+    bool write(const harness::RunResult& result, const harness::Outcome& outcome);
+
+private:
+    std::string junit_path_;
+    std::string json_path_;
+    std::optional<std::ofstream> junit_;
+    std::optional<std::ofstream> json_;
+};
+
+// What RunResult::settings holds: the options that shaped the run (transport, fixtures, jobs,
+// levels, shard, deadlines...), and the selection, faults and baseline when given.
+std::map<std::string, std::string> run_settings(const RunOptions& options, const RunPlan& plan,
+                                                const RunTarget& target);
+
+} // namespace xsime::cli
