@@ -1,4 +1,6 @@
-// `xsime-conform serve`: run the reference server until SIGINT or SIGTERM.
+// `xsime-conform serve`: run the reference server until SIGINT or SIGTERM. serve() calls the
+// phases in order: check the options into a server configuration, listen, install the
+// shutdown on signals, announce, and run the I/O threads until the shutdown stops them.
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/key_files.hpp"
@@ -13,7 +15,10 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 namespace xsime::cli {
@@ -45,7 +50,54 @@ void log_line(std::string_view line) {
     std::cerr << stamp << ' ' << line << '\n';
 }
 
-int serve(const ServeOptions& options) {
+// An expected failure: what to tell the user (after "xsime-conform serve: ") and the exit code.
+struct ServeStop {
+    int exit_code = exit_usage;
+    std::string message;
+};
+
+// Prints the stop's message and returns its exit code.
+int stop_serve(const ServeStop& stop) {
+    std::cerr << "xsime-conform serve: " << stop.message << '\n';
+    return stop.exit_code;
+}
+
+// --fault names into faults; the first unknown one stops, listing the known ones.
+std::optional<ServeStop> add_faults(const std::vector<std::string>& names, mock::Faults& faults) {
+    for (const auto& name : names) {
+        const auto fault = mock::parse_fault(name);
+        if (!fault) {
+            return ServeStop{exit_usage, "--fault: unknown fault '" + name +
+                                             "'; known: " + mock::fault_names()};
+        }
+        faults.add(*fault);
+    }
+    return std::nullopt;
+}
+
+// The TF settings for --transport tf (key file read and checked), nullopt for plain.
+std::variant<std::optional<mock::TfServerSettings>, ServeStop>
+tf_settings(const ServeOptions& options) {
+    if (options.transport != "tf") {
+        if (!options.key.empty() || !options.hash.empty()) {
+            // Silently serving plain would let a user believe the handshake was being tested.
+            return ServeStop{exit_usage, "--key and --hash only apply with --transport tf"};
+        }
+        return std::nullopt;
+    }
+    if (options.key.empty() || options.hash.empty()) {
+        return ServeStop{exit_usage, "--transport tf needs --key PRIVATE.pem and --hash STR "
+                                     "(make a key pair with `xsime-conform keygen DIR`)"};
+    }
+    auto key = read_private_key("--key", options.key);
+    if (auto* error = std::get_if<KeyFileError>(&key)) {
+        return ServeStop{exit_usage, error->message};
+    }
+    return mock::TfServerSettings{std::get<std::string>(key), options.hash, options.proto_version};
+}
+
+// Phase 1: the options checked and turned into the server's configuration.
+std::variant<mock::ServerConfig, ServeStop> server_config(const ServeOptions& options) {
     mock::ServerConfig config;
     config.root = options.root;
     config.host = options.host;
@@ -56,98 +108,125 @@ int serve(const ServeOptions& options) {
     if (!options.quiet) {
         config.log = log_line;
     }
-    for (const auto& name : options.faults) {
-        const auto fault = mock::parse_fault(name);
-        if (!fault) {
-            std::cerr << "xsime-conform serve: --fault: unknown fault '" << name
-                      << "'; known: " << mock::fault_names() << '\n';
-            return exit_usage;
-        }
-        config.core.faults.add(*fault);
+    if (auto stop = add_faults(options.faults, config.core.faults)) {
+        return *stop;
     }
-    if (options.transport == "tf") {
-        if (options.key.empty() || options.hash.empty()) {
-            std::cerr << "xsime-conform serve: --transport tf needs --key PRIVATE.pem and --hash "
-                         "STR (make a key pair with `xsime-conform keygen DIR`)\n";
-            return exit_usage;
-        }
-        auto key = read_private_key("--key", options.key);
-        if (auto* error = std::get_if<KeyFileError>(&key)) {
-            std::cerr << "xsime-conform serve: " << error->message << '\n';
-            return exit_usage;
-        }
-        config.tf =
-            mock::TfServerSettings{std::get<std::string>(key), options.hash, options.proto_version};
-    } else if (!options.key.empty() || !options.hash.empty()) {
-        // Silently serving plain would let a user believe the handshake was being tested.
-        std::cerr << "xsime-conform serve: --key and --hash only apply with --transport tf\n";
-        return exit_usage;
+    auto tf = tf_settings(options);
+    if (auto* stop = std::get_if<ServeStop>(&tf)) {
+        return *stop;
     }
-    if (!config.core.faults.empty()) {
-        // Said loudly: a faulty server mistaken for the reference one misleads everyone.
-        std::cerr << "xsime-conform serve: FAULTS INJECTED: " << config.core.faults.to_string()
-                  << '\n';
-    }
+    config.tf = std::get<std::optional<mock::TfServerSettings>>(std::move(tf));
+    return config;
+}
 
-    boost::asio::io_context io;
-    std::unique_ptr<mock::Server> server;
+// Phase 2: bind and listen. A busy or unusable address is the machine's problem (a harness
+// fault); anything else the server rejects is the user's (a usage error).
+std::variant<std::unique_ptr<mock::Server>, ServeStop> open_server(boost::asio::io_context& io,
+                                                                   const mock::ServerConfig& config,
+                                                                   const ServeOptions& options) {
     try {
-        server = std::make_unique<mock::Server>(io, config);
+        return std::make_unique<mock::Server>(io, config);
     } catch (const boost::system::system_error& e) {
-        std::cerr << "xsime-conform serve: cannot listen on " << options.host << ':' << options.port
-                  << ": " << e.code().message() << '\n';
-        return exit_harness_fault;
+        return ServeStop{exit_harness_fault, "cannot listen on " + options.host + ':' +
+                                                 std::to_string(options.port) + ": " +
+                                                 e.code().message()};
     } catch (const std::exception& e) {
-        std::cerr << "xsime-conform serve: " << e.what() << '\n';
-        return exit_usage;
+        return ServeStop{exit_usage, e.what()};
     }
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-    boost::asio::steady_timer poll(io);
-    std::chrono::steady_clock::time_point give_up;
-    // Sessions get a bounded time to finish their last write; the rest are forced.
-    std::function<void()> wait_for_sessions = [&] {
-        if (server->session_count() == 0) {
-            io.stop();
-            return;
-        }
-        if (std::chrono::steady_clock::now() >= give_up) {
-            log_line("shutdown: forcing " + std::to_string(server->session_count()) +
-                     " remaining sessions");
-            io.stop();
-            return;
-        }
-        poll.expires_after(std::chrono::milliseconds(10));
-        poll.async_wait([&](const boost::system::error_code&) { wait_for_sessions(); });
-    };
-    signals.async_wait([&](const boost::system::error_code& ec, int signal) {
-        if (ec) {
-            return;
-        }
-        log_line("signal " + std::to_string(signal) + ": shutting down");
-        server->stop();
-        give_up = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-        wait_for_sessions();
-    });
+}
 
-    // Announced only once the signal handler is installed: a script that sends SIGTERM
-    // as soon as it reads this line must get a clean shutdown.
-    const auto endpoint = server->local_endpoint();
-    // Scripts read the real port from this line when they asked for port 0.
+// Phase 3: on SIGINT or SIGTERM, stop accepting, then stop the io_context once the sessions
+// are gone. They get a bounded time to finish their last write; the rest are forced.
+// Installs its handler on construction; must outlive io.run().
+class Shutdown {
+public:
+    Shutdown(boost::asio::io_context& io, mock::Server& server)
+        : io_(io), server_(server), signals_(io, SIGINT, SIGTERM), poll_(io) {
+        signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
+            if (!ec) {
+                begin(signal);
+            }
+        });
+    }
+    Shutdown(const Shutdown&) = delete;
+    Shutdown& operator=(const Shutdown&) = delete;
+
+private:
+    void begin(int signal) {
+        log_line("signal " + std::to_string(signal) + ": shutting down");
+        server_.stop();
+        give_up_ = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+        wait_for_sessions();
+    }
+
+    void wait_for_sessions() {
+        if (server_.session_count() == 0) {
+            io_.stop();
+            return;
+        }
+        if (std::chrono::steady_clock::now() >= give_up_) {
+            log_line("shutdown: forcing " + std::to_string(server_.session_count()) +
+                     " remaining sessions");
+            io_.stop();
+            return;
+        }
+        poll_.expires_after(std::chrono::milliseconds(10));
+        poll_.async_wait([this](const boost::system::error_code&) { wait_for_sessions(); });
+    }
+
+    boost::asio::io_context& io_;
+    mock::Server& server_;
+    boost::asio::signal_set signals_;
+    boost::asio::steady_timer poll_;
+    std::chrono::steady_clock::time_point give_up_;
+};
+
+// Scripts read the real port from the "listening on" line when they asked for port 0.
+void announce(const mock::Server& server, const mock::ServerConfig& config,
+              const ServeOptions& options) {
+    const auto endpoint = server.local_endpoint();
     std::cout << "listening on " << endpoint.address().to_string() << ':' << endpoint.port()
               << std::endl;
     if (config.tf && !options.quiet) {
         log_line("transport tf: protocol version '" + options.proto_version + "'");
     }
-    server->start();
+}
 
+// Runs the io_context on `threads` threads (this one included) until Shutdown stops it.
+void run_io(boost::asio::io_context& io, unsigned threads) {
     std::vector<std::thread> workers;
-    for (unsigned i = 1; i < options.threads; ++i) {
+    for (unsigned i = 1; i < threads; ++i) {
         workers.emplace_back([&io] { io.run(); });
     }
     io.run();
     for (auto& worker : workers) {
         worker.join();
     }
+}
+
+int serve(const ServeOptions& options) {
+    const auto configured = server_config(options);
+    if (const auto* stop = std::get_if<ServeStop>(&configured)) {
+        return stop_serve(*stop);
+    }
+    const auto& config = std::get<mock::ServerConfig>(configured);
+    if (!config.core.faults.empty()) {
+        // Said loudly: a faulty server mistaken for the reference one misleads everyone.
+        std::cerr << "xsime-conform serve: FAULTS INJECTED: " << config.core.faults.to_string()
+                  << '\n';
+    }
+    boost::asio::io_context io;
+    auto listening = open_server(io, config, options);
+    if (const auto* stop = std::get_if<ServeStop>(&listening)) {
+        return stop_serve(*stop);
+    }
+    auto& server = *std::get<std::unique_ptr<mock::Server>>(listening);
+    Shutdown shutdown(io, server);
+    // Announced only once the signal handler is installed: a script that sends SIGTERM
+    // as soon as it reads this line must get a clean shutdown.
+    announce(server, config, options);
+    server.start();
+    run_io(io, options.threads);
     return exit_ok;
 }
 
