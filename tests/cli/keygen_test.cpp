@@ -1,12 +1,12 @@
 // End-to-end tests of `xsime-conform keygen`: the real binary writes a key pair that tf_rsa
 // loads and that round-trips a session key; modes, refusal to overwrite, --force, errors.
 #include "protocol/tf_rsa.hpp"
+#include "tests/support/files.hpp"
 #include "tests/support/run_process.hpp"
 
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
-#include <sstream>
 #include <string>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,13 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-std::string slurp(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
 
 ProcessResult keygen(const std::vector<std::string>& args) {
     std::vector<std::string> argv{XSIME_CONFORM_BIN, "keygen"};
@@ -49,8 +42,8 @@ protected:
 };
 
 void expect_working_pair(const fs::path& dir) {
-    const auto private_pem = slurp(dir / "private.pem");
-    const auto public_pem = slurp(dir / "public.pem");
+    const auto private_pem = read_file(dir / "private.pem");
+    const auto public_pem = read_file(dir / "public.pem");
     const std::string session_key(214, '\x42');
     auto encrypted = protocol::encrypt_session_key(public_pem, session_key);
     ASSERT_TRUE(std::holds_alternative<std::string>(encrypted))
@@ -86,12 +79,12 @@ TEST_F(KeygenCommand, CreatesAMissingDirectory) {
 
 TEST_F(KeygenCommand, RefusesToOverwriteWithoutForce) {
     ASSERT_TRUE(keygen({dir_.string()}).status.success());
-    const auto before = slurp(dir_ / "private.pem");
+    const auto before = read_file(dir_ / "private.pem");
     const auto result = keygen({dir_.string()});
     EXPECT_EQ(result.status.code, 2) << describe(result);
     EXPECT_NE(result.err.find((dir_ / "private.pem").string()), std::string::npos) << result.err;
     EXPECT_NE(result.err.find("--force"), std::string::npos) << result.err;
-    EXPECT_EQ(slurp(dir_ / "private.pem"), before);
+    EXPECT_EQ(read_file(dir_ / "private.pem"), before);
 }
 
 // Only one half present still blocks: the pair would not match.
@@ -101,16 +94,16 @@ TEST_F(KeygenCommand, RefusesWhenOnlyThePublicKeyExists) {
     EXPECT_EQ(result.status.code, 2) << describe(result);
     EXPECT_NE(result.err.find((dir_ / "public.pem").string()), std::string::npos) << result.err;
     EXPECT_FALSE(fs::exists(dir_ / "private.pem"));
-    EXPECT_EQ(slurp(dir_ / "public.pem"), "old");
+    EXPECT_EQ(read_file(dir_ / "public.pem"), "old");
 }
 
 TEST_F(KeygenCommand, ForceReplacesThePairAndTightensTheMode) {
     ASSERT_TRUE(keygen({dir_.string()}).status.success());
-    const auto before = slurp(dir_ / "private.pem");
+    const auto before = read_file(dir_ / "private.pem");
     ASSERT_EQ(::chmod((dir_ / "private.pem").c_str(), 0644), 0);
     const auto result = keygen({dir_.string(), "--force"});
     ASSERT_TRUE(result.status.success()) << describe(result);
-    EXPECT_NE(slurp(dir_ / "private.pem"), before);
+    EXPECT_NE(read_file(dir_ / "private.pem"), before);
     EXPECT_EQ(mode_of(dir_ / "private.pem"), 0600u);
     expect_working_pair(dir_);
 }

@@ -2,12 +2,11 @@
 // cleanup never reaches outside the root.
 #include "harness/fixture_paths.hpp"
 #include "harness/local_fixture.hpp"
+#include "tests/support/files.hpp"
 #include "tests/support/server_process.hpp"
 
 #include <filesystem>
-#include <fstream>
 #include <gtest/gtest.h>
-#include <iterator>
 #include <string>
 
 namespace xsime::harness {
@@ -15,14 +14,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write(const fs::path& path, const std::string& content) {
-    std::ofstream(path, std::ios::binary) << content;
-}
+using test::read_file;
+using test::write_file;
 
 class LocalFixtureTest : public ::testing::Test {
 protected:
@@ -45,9 +38,9 @@ TEST_F(LocalFixtureTest, PreparesUsersBlacklistsMessagesDirsAndLinks) {
     EXPECT_TRUE(fs::is_directory(org / "bob"));
     EXPECT_TRUE(fs::is_regular_file(org / "bob" / "messages" / "blacklist" / "mallory"));
     EXPECT_TRUE(fs::is_regular_file(org / "bob" / "messages" / "blacklist" / "eve"));
-    EXPECT_EQ(slurp(org / "alice" / "messages" / "1700000000-fixture-1"),
+    EXPECT_EQ(read_file(org / "alice" / "messages" / "1700000000-fixture-1"),
               "1700000000:bob:hello: there");
-    EXPECT_EQ(slurp(org / "alice" / "messages" / "1600000000-fixture-2"), "1600000000:carol:x");
+    EXPECT_EQ(read_file(org / "alice" / "messages" / "1600000000-fixture-2"), "1600000000:carol:x");
     EXPECT_TRUE(fs::is_directory(org / "extra" / "deep"));
     ASSERT_TRUE(fs::is_symlink(org / "escape"));
     EXPECT_EQ(fs::read_symlink(org / "escape"), "../../outside"); // verbatim, never resolved
@@ -70,9 +63,9 @@ TEST_F(LocalFixtureTest, MessagesAreSortedContentsOfVisibleRegularFiles) {
 
     const fs::path dir = temp.root() / "o" / "alice" / "messages";
     fs::create_directories(dir / "blacklist");
-    write(dir / "2-b", "2:b:second");
-    write(dir / "1-a", "1:a:first");
-    write(dir / ".hidden", "1:x:hidden");
+    write_file(dir / "2-b", "2:b:second");
+    write_file(dir / "1-a", "1:a:first");
+    write_file(dir / ".hidden", "1:x:hidden");
     fs::create_symlink(dir / "1-a", dir / "3-link");
     const auto got = fixture.messages("o", "alice");
     ASSERT_TRUE(got.has_value());
@@ -82,7 +75,7 @@ TEST_F(LocalFixtureTest, MessagesAreSortedContentsOfVisibleRegularFiles) {
 TEST_F(LocalFixtureTest, CleanupRemovesTheOrgUnitButNotLinkTargets) {
     const fs::path outside = temp.base() / "outside";
     fs::create_directories(outside);
-    write(outside / "keep", "keep");
+    write_file(outside / "keep", "keep");
     Fixture f;
     f.users = {"alice"};
     f.links = {{"out", outside.string()}};
@@ -138,7 +131,7 @@ TEST_F(LocalFixtureTest, RefusesFixturePathsThatLeaveTheOrgUnit) {
 
 TEST_F(LocalFixtureTest, ReportsFilesystemErrorsWithThePath) {
     // A file where the org unit's folder should go.
-    write(temp.root() / "taken", "");
+    write_file(temp.root() / "taken", "");
     Fixture f;
     f.users = {"alice"};
     auto error = fixture.prepare("taken", f);

@@ -6,6 +6,7 @@
 #include "protocol/header.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/tf_framing.hpp"
+#include "tests/support/files.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -102,11 +103,7 @@ public:
     }
 
     std::size_t files_of(const std::string& user) const {
-        std::size_t count = 0;
-        for (const auto& entry : fs::directory_iterator(root_ / "ime" / user / "messages")) {
-            count += entry.is_regular_file() ? 1 : 0;
-        }
-        return count;
+        return test::message_files(root_ / "ime" / user / "messages").size();
     }
 
     const fs::path& root() const { return root_; }

@@ -1,15 +1,14 @@
 // Unit tests of FsMailbox on real temp directories: jail, delivery, scan, concurrency.
 #include "mock_server/fs_mailbox.hpp"
+#include "tests/support/files.hpp"
 
 #include <chrono>
 #include <cstdlib>
 #include <fcntl.h>
-#include <fstream>
 #include <gtest/gtest.h>
 #include <memory>
 #include <regex>
 #include <set>
-#include <sstream>
 #include <string>
 #include <sys/stat.h>
 #include <thread>
@@ -21,6 +20,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using test::message_file_names;
+using test::read_file;
+using test::write_file;
 
 // Each test gets <tmp>/fs_mailbox_test.XXXXXX/{root,outside}: "outside" is the target of
 // symlinks that must be refused, and everything is removed afterwards.
@@ -46,28 +48,6 @@ protected:
         fs::create_directories(root_ / rel);
         return fs::canonical(root_ / rel);
     }
-    void write(const fs::path& path, const std::string& content) {
-        std::ofstream(path, std::ios::binary) << content;
-    }
-    static std::string slurp(const fs::path& path) {
-        std::ifstream in(path, std::ios::binary);
-        std::ostringstream out;
-        out << in.rdbuf();
-        return out.str();
-    }
-    // Regular files only, as a mailbox owner would count them.
-    static std::vector<std::string> files(const fs::path& dir) {
-        std::vector<std::string> out;
-        std::error_code ec;
-        for (const auto& entry : fs::directory_iterator(dir, ec)) {
-            if (entry.is_regular_file()) {
-                out.push_back(entry.path().filename().string());
-            }
-        }
-        std::sort(out.begin(), out.end());
-        return out;
-    }
-
     OrgUnitRef org(std::string_view path) {
         auto result = mailbox_->open_org_unit(path);
         EXPECT_TRUE(std::holds_alternative<OrgUnitRef>(result))
@@ -102,7 +82,16 @@ protected:
         EXPECT_TRUE(list.has_value());
         return list.value_or(std::vector<StoredMessage>{});
     }
-    std::vector<std::string> tmp_leftovers() { return files(root_ / ".xsime-tmp"); }
+    // Sets the folder's mtime (and atime) to now + `from_now`, with a non-zero sub-second
+    // part: a whole second would be read as a coarse filesystem's. Its ctime becomes now.
+    static void set_mtime(const fs::path& dir, std::chrono::nanoseconds from_now) {
+        const auto t = std::chrono::system_clock::now().time_since_epoch() + from_now;
+        const auto s = std::chrono::duration_cast<std::chrono::seconds>(t).count();
+        const timespec times[2] = {{s, 123456789}, {s, 123456789}};
+        ASSERT_EQ(::utimensat(AT_FDCWD, dir.c_str(), times, 0), 0) << dir;
+    }
+    // Every regular file left in the temporary folder, dot files included.
+    std::vector<std::string> tmp_leftovers() { return message_file_names(root_ / ".xsime-tmp"); }
 
     fs::path base_;
     fs::path root_;
@@ -121,7 +110,7 @@ TEST_F(FsMailboxTest, ConstructorCanonicalisesRootAndCreatesTempFolder) {
 
 TEST_F(FsMailboxTest, ConstructorThrowsOnMissingRootOrFile) {
     EXPECT_THROW(FsMailbox{base_ / "nope"}, std::runtime_error);
-    write(base_ / "file", "x");
+    write_file(base_ / "file", "x");
     EXPECT_THROW(FsMailbox{base_ / "file"}, std::runtime_error);
 }
 
@@ -144,7 +133,7 @@ TEST_F(FsMailboxTest, SlashOrEmptyIsTheRoot) {
 
 TEST_F(FsMailboxTest, OrgUnitMissingOrFileRefused) {
     EXPECT_TRUE(org_refused("/nope"));
-    write(root_ / "file", "x");
+    write_file(root_ / "file", "x");
     EXPECT_TRUE(org_refused("/file"));
     EXPECT_TRUE(org_refused("/file/x"));
 }
@@ -198,7 +187,7 @@ TEST_F(FsMailboxTest, UserOpensAndCreatesMessagesAndBlacklist) {
     EXPECT_TRUE(fs::is_directory(alice / "messages"));
     EXPECT_TRUE(fs::is_directory(alice / "messages" / "blacklist"));
     // Opening again keeps what is there.
-    write(alice / "messages" / "blacklist" / "bob", "");
+    write_file(alice / "messages" / "blacklist" / "bob", "");
     EXPECT_EQ(user(org("/ime"), "alice").name, "alice");
     EXPECT_TRUE(fs::exists(alice / "messages" / "blacklist" / "bob"));
 }
@@ -211,7 +200,7 @@ TEST_F(FsMailboxTest, UserNestedNameIsNormalised) {
 TEST_F(FsMailboxTest, UserMissingRefused) {
     mkdir("ime");
     EXPECT_TRUE(user_refused(org("ime"), "alice"));
-    write(root_ / "ime" / "file", "x");
+    write_file(root_ / "ime" / "file", "x");
     EXPECT_TRUE(user_refused(org("ime"), "file"));
 }
 
@@ -273,7 +262,7 @@ TEST_F(FsMailboxTest, UserMessagesSymlinkOrFileRefused) {
     fs::create_directory_symlink(root_ / "ime" / "elsewhere", root_ / "ime" / "alice" / "messages");
     fs::create_directory_symlink(root_ / "ime" / "elsewhere",
                                  root_ / "ime" / "bob" / "messages" / "blacklist");
-    write(root_ / "ime" / "carol" / "messages", "not a folder");
+    write_file(root_ / "ime" / "carol" / "messages", "not a folder");
     EXPECT_TRUE(user_refused(org("ime"), "alice"));
     EXPECT_TRUE(user_refused(org("ime"), "bob"));
     EXPECT_TRUE(user_refused(org("ime"), "carol"));
@@ -297,7 +286,7 @@ TEST_F(FsMailboxTest, DeliverToOneRecipient) {
     EXPECT_EQ(list[0].timestamp, 1700000000u);
     EXPECT_TRUE(std::regex_match(list[0].name, std::regex("1700000000-[0-9]{20}"))) << list[0].name;
     EXPECT_EQ(mailbox_->read(bob, list[0]), content);
-    EXPECT_EQ(slurp(bob.messages / list[0].name), content);
+    EXPECT_EQ(read_file(bob.messages / list[0].name), content);
 }
 
 TEST_F(FsMailboxTest, DeliverNamePadsTimestampToTenDigits) {
@@ -326,7 +315,7 @@ TEST_F(FsMailboxTest, DeliverToManyRecipients) {
         ASSERT_EQ(list.size(), 1u) << name;
         EXPECT_EQ(mailbox_->read(user(unit, name), list[0]), "1700000001:alice:hi");
     }
-    EXPECT_TRUE(files(root_ / "ime" / "alice" / "messages").empty());
+    EXPECT_TRUE(message_file_names(root_ / "ime" / "alice" / "messages").empty());
     EXPECT_TRUE(tmp_leftovers().empty());
 }
 
@@ -349,7 +338,7 @@ TEST_F(FsMailboxTest, DeliverDuplicateRecipientsOnce) {
 
 TEST_F(FsMailboxTest, DeliverUnknownRecipientCountedMissing) {
     mkdir("ime/bob");
-    write(root_ / "ime" / "file", "x");
+    write_file(root_ / "ime" / "file", "x");
     const OrgUnitRef unit = org("ime");
     const DeliveryReport r =
         deliver(unit, "alice", {"ghost", "bob", "file", std::string(129, 'g'), "/"}, 1, "m");
@@ -399,7 +388,7 @@ TEST_F(FsMailboxTest, DeliverBlacklistSkipsSilently) {
     const OrgUnitRef unit = org("ime");
     const UserRef bob = user(unit, "bob");
     const UserRef carol = user(unit, "carol");
-    write(bob.messages / "blacklist" / "alice", "");
+    write_file(bob.messages / "blacklist" / "alice", "");
     // Any file type names a blocked sender, even a folder.
     fs::create_directory(carol.messages / "blacklist" / "alice");
     const DeliveryReport r = deliver(unit, "/alice", {"bob", "carol", "alice"}, 1, "m");
@@ -417,9 +406,9 @@ TEST_F(FsMailboxTest, DeliverToUserWhoNeverLoggedInCreatesMessages) {
     const DeliveryReport r = deliver(org("ime"), "alice", {"bob"}, 7, "7:alice:welcome");
     EXPECT_EQ(r.delivered, 1u);
     EXPECT_TRUE(fs::is_directory(bob / "messages" / "blacklist"));
-    const auto names = files(bob / "messages");
+    const auto names = message_file_names(bob / "messages");
     ASSERT_EQ(names.size(), 1u);
-    EXPECT_EQ(slurp(bob / "messages" / names[0]), "7:alice:welcome");
+    EXPECT_EQ(read_file(bob / "messages" / names[0]), "7:alice:welcome");
 }
 
 TEST_F(FsMailboxTest, DeliverSkipsRecipientWhoseMessagesIsASymlink) {
@@ -474,9 +463,9 @@ TEST_F(FsMailboxTest, ScanOrdersAndFilters) {
     deliver(unit, "alice", {"bob"}, 1700000030, "c");
     deliver(unit, "alice", {"bob"}, 1700000010, "a");
     deliver(unit, "alice", {"bob"}, 1700000020, "b");
-    write(bob.messages / "1700000000-fixture", "fixture");
-    write(bob.messages / ".1600000000-hidden", "x");
-    write(bob.messages / "notes.txt", "x");
+    write_file(bob.messages / "1700000000-fixture", "fixture");
+    write_file(bob.messages / ".1600000000-hidden", "x");
+    write_file(bob.messages / "notes.txt", "x");
     fs::create_directory(bob.messages / "1500000000-folder");
     fs::create_symlink(bob.messages / "1700000000-fixture", bob.messages / "1400000000-link");
     ASSERT_EQ(::mkfifo((bob.messages / "1300000000-fifo").c_str(), 0600), 0);
@@ -496,7 +485,7 @@ TEST_F(FsMailboxTest, ScanOrdersAndFilters) {
 TEST_F(FsMailboxTest, ScanTimestampSaturates) {
     mkdir("ime/bob");
     const UserRef bob = user(org("ime"), "bob");
-    write(bob.messages / "99999999999999999999999-big", "x");
+    write_file(bob.messages / "99999999999999999999999-big", "x");
     const auto list = scan_all(bob);
     ASSERT_EQ(list.size(), 1u);
     EXPECT_EQ(list[0].timestamp, std::numeric_limits<std::uint64_t>::max());
@@ -513,61 +502,54 @@ TEST_F(FsMailboxTest, ScanOfMissingMessagesFolderIsEmpty) {
     EXPECT_FALSE(memo.valid);
 }
 
-// The memo's timing rules. A listing is only trusted once the folder's mtime had settled
-// (more than 50 ms old) when it was taken, so the nullopt comes after the first such scan.
+// The memo's timing rules, on real deliveries. A listing is only trusted once the folder's
+// mtime had settled (more than 50 ms old) when it was taken, so the nullopt comes after the
+// first such scan. The folder's mtime is set explicitly after each delivery, so that every
+// assertion runs and none depends on this machine's speed: "fresh" is 10 s ahead (never
+// settled, however long the scans take), "settled" is 10 s old.
 TEST_F(FsMailboxTest, ScanMemoSkipsUnchangedFolderOnlyOnceSettled) {
     mkdir("ime/bob");
     const OrgUnitRef unit = org("ime");
     const UserRef bob = user(unit, "bob");
-    const auto delivered = std::chrono::steady_clock::now();
     deliver(unit, "alice", {"bob"}, 1, "one");
+    set_mtime(bob.messages, 10s);
     ScanMemo memo;
-    auto first = mailbox_->scan(bob, memo);
+    const auto first = mailbox_->scan(bob, memo);
     ASSERT_TRUE(first.has_value());
     EXPECT_EQ(first->size(), 1u);
-    auto second = mailbox_->scan(bob, memo);
-    // Only meaningful if this machine got here while the mtime was still fresh.
-    if (std::chrono::steady_clock::now() - delivered < 40ms) {
-        EXPECT_TRUE(second.has_value()) << "a fresh mtime must never be trusted";
-    }
+    EXPECT_FALSE(memo.valid);
+    const auto second = mailbox_->scan(bob, memo);
+    ASSERT_TRUE(second.has_value()) << "a fresh mtime must never be trusted";
+    EXPECT_EQ(second->size(), 1u);
 
-    std::this_thread::sleep_for(60ms);
-    // At most one more listing (the one taken while settled), then nothing until a change.
-    auto settled = mailbox_->scan(bob, memo);
-    if (settled.has_value()) {
-        EXPECT_EQ(settled->size(), 1u);
-        EXPECT_TRUE(memo.valid);
-        settled = mailbox_->scan(bob, memo);
-    }
-    EXPECT_FALSE(settled.has_value());
+    set_mtime(bob.messages, -10s);
+    // Exactly one more listing (the one taken while settled), then nothing until a change.
+    const auto settled = mailbox_->scan(bob, memo);
+    ASSERT_TRUE(settled.has_value());
+    EXPECT_EQ(settled->size(), 1u);
+    EXPECT_TRUE(memo.valid);
+    EXPECT_FALSE(mailbox_->scan(bob, memo).has_value());
     EXPECT_FALSE(mailbox_->scan(bob, memo).has_value());
 
+    // A delivery changes the folder: listed at once, whatever the memo says.
     deliver(unit, "alice", {"bob"}, 2, "two");
     const auto after = mailbox_->scan(bob, memo);
     ASSERT_TRUE(after.has_value());
     EXPECT_EQ(after->size(), 2u);
 }
 
-// The same rules, without relying on the test's speed: the folder's mtime is set explicitly.
+// The same rules without deliveries: only the folder's times change.
 TEST_F(FsMailboxTest, ScanMemoNeverTrustsARecentMtime) {
     mkdir("ime/bob");
     const UserRef bob = user(org("ime"), "bob");
-    const auto set_mtime = [&](std::chrono::nanoseconds offset) {
-        const auto t = std::chrono::system_clock::now().time_since_epoch() + offset;
-        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t).count();
-        // A non-zero sub-second part: a whole second would be read as a coarse filesystem.
-        const timespec times[2] = {{ns / 1'000'000'000, 123456789},
-                                   {ns / 1'000'000'000, 123456789}};
-        ASSERT_EQ(::utimensat(AT_FDCWD, bob.messages.c_str(), times, 0), 0);
-    };
     ScanMemo memo;
-    set_mtime(10s); // "now or later": never settled
+    set_mtime(bob.messages, 10s); // "now or later": never settled
     ASSERT_TRUE(mailbox_->scan(bob, memo).has_value());
     EXPECT_FALSE(memo.valid);
     ASSERT_TRUE(mailbox_->scan(bob, memo).has_value());
     ASSERT_TRUE(mailbox_->scan(bob, memo).has_value());
 
-    set_mtime(-10s); // settled; ctime changed, so one listing, then trusted
+    set_mtime(bob.messages, -10s); // settled; ctime changed, so one listing, then trusted
     ASSERT_TRUE(mailbox_->scan(bob, memo).has_value());
     EXPECT_TRUE(memo.valid);
     EXPECT_FALSE(mailbox_->scan(bob, memo).has_value());
@@ -608,8 +590,8 @@ TEST_F(FsMailboxTest, ReadEmptyMessage) {
 TEST_F(FsMailboxTest, ReadRefusesFilesOverOneMiB) {
     mkdir("ime/bob");
     const UserRef bob = user(org("ime"), "bob");
-    write(bob.messages / "1-exact", std::string(1024 * 1024, 'x'));
-    write(bob.messages / "2-over", std::string(1024 * 1024 + 1, 'x'));
+    write_file(bob.messages / "1-exact", std::string(1024 * 1024, 'x'));
+    write_file(bob.messages / "2-over", std::string(1024 * 1024 + 1, 'x'));
     EXPECT_EQ(mailbox_->read(bob, StoredMessage{"1-exact", 1})->size(), 1024u * 1024u);
     EXPECT_EQ(mailbox_->read(bob, StoredMessage{"2-over", 2}), std::nullopt);
 }
@@ -617,7 +599,7 @@ TEST_F(FsMailboxTest, ReadRefusesFilesOverOneMiB) {
 TEST_F(FsMailboxTest, ReadAndRemoveRefuseNamesOutsideMessages) {
     mkdir("ime/bob");
     const UserRef bob = user(org("ime"), "bob");
-    write(bob.dir / "secret", "s");
+    write_file(bob.dir / "secret", "s");
     EXPECT_EQ(mailbox_->read(bob, StoredMessage{"../secret", 0}), std::nullopt);
     mailbox_->remove(bob, StoredMessage{"../secret", 0});
     EXPECT_TRUE(fs::exists(bob.dir / "secret"));
@@ -657,7 +639,7 @@ TEST_F(FsMailboxTest, MkdirRefusesAMissingParentAndAnExistingPath) {
     EXPECT_FALSE(fs::exists(root_ / "org"));
     mkdir("org/a");
     EXPECT_EQ(refusal(mailbox_->make_folder("/org/a")), "already exists");
-    write(root_ / "org" / "file", "x");
+    write_file(root_ / "org" / "file", "x");
     EXPECT_EQ(refusal(mailbox_->make_folder("/org/file")), "already exists");
     EXPECT_EQ(refusal(mailbox_->make_folder("/org/file/x")), "'/org/file' is not a folder");
     fs::create_directory_symlink(outside_, root_ / "org" / "link");
@@ -718,11 +700,11 @@ TEST_F(FsMailboxTest, TouchCreatesAnEmptyFileOrUpdatesItsTime) {
 
     // An existing file keeps its content and gets the time of now.
     const fs::path kept = root_ / "org" / "kept";
-    write(kept, "content");
+    write_file(kept, "content");
     const auto old_time = fs::file_time_type::clock::now() - std::chrono::hours(24);
     fs::last_write_time(kept, old_time);
     EXPECT_EQ(refusal(mailbox_->touch_file("/org/kept")), done_text);
-    EXPECT_EQ(slurp(kept), "content");
+    EXPECT_EQ(read_file(kept), "content");
     EXPECT_GT(fs::last_write_time(kept), old_time + std::chrono::hours(23));
 }
 
@@ -733,7 +715,7 @@ TEST_F(FsMailboxTest, TouchRefusesWhatIsNotARegularFile) {
     ASSERT_EQ(::mkfifo((root_ / "org" / "fifo").c_str(), 0600), 0);
     EXPECT_EQ(refusal(mailbox_->touch_file("/org/fifo")), "is not a regular file");
     // The last component too: touching through a link would change its target.
-    write(outside_ / "target", "t");
+    write_file(outside_ / "target", "t");
     const auto old_time = fs::file_time_type::clock::now() - std::chrono::hours(24);
     fs::last_write_time(outside_ / "target", old_time);
     fs::create_symlink(outside_ / "target", root_ / "org" / "link");
@@ -746,14 +728,14 @@ TEST_F(FsMailboxTest, TouchRefusesWhatIsNotARegularFile) {
 
 TEST_F(FsMailboxTest, DelRemovesAFileOrALinkItself) {
     mkdir("org");
-    write(root_ / "org" / "file name", "x");
+    write_file(root_ / "org" / "file name", "x");
     EXPECT_EQ(refusal(mailbox_->delete_file("/org/file name")), done_text);
     EXPECT_FALSE(fs::exists(root_ / "org" / "file name"));
-    write(outside_ / "target", "t");
+    write_file(outside_ / "target", "t");
     fs::create_symlink(outside_ / "target", root_ / "org" / "link");
     EXPECT_EQ(refusal(mailbox_->delete_file("/org/link")), done_text);
     EXPECT_FALSE(fs::is_symlink(root_ / "org" / "link"));
-    EXPECT_EQ(slurp(outside_ / "target"), "t") << "the link's target is untouched";
+    EXPECT_EQ(read_file(outside_ / "target"), "t") << "the link's target is untouched";
     fs::create_directory_symlink(outside_ / "victim", root_ / "org" / "dirlink");
     EXPECT_EQ(refusal(mailbox_->delete_file("/org/dirlink")), done_text);
     EXPECT_TRUE(fs::is_directory(outside_ / "victim"));
@@ -770,9 +752,9 @@ TEST_F(FsMailboxTest, DelRefusesAFolderAndAMissingFile) {
 TEST_F(FsMailboxTest, RmdirRemovesAFolderRecursively) {
     mkdir("org/u/messages/blacklist");
     mkdir("org/keep");
-    write(root_ / "org" / "u" / "messages" / "1700000000-x", "1700000000:a:hi");
-    write(root_ / "org" / "u" / "messages" / ".hidden", "h");
-    write(root_ / "org" / "u" / "messages" / "blacklist" / "mallory", "");
+    write_file(root_ / "org" / "u" / "messages" / "1700000000-x", "1700000000:a:hi");
+    write_file(root_ / "org" / "u" / "messages" / ".hidden", "h");
+    write_file(root_ / "org" / "u" / "messages" / "blacklist" / "mallory", "");
     EXPECT_EQ(refusal(mailbox_->remove_folder("/org/u")), done_text);
     EXPECT_FALSE(fs::exists(root_ / "org" / "u"));
     EXPECT_TRUE(fs::is_directory(root_ / "org" / "keep"));
@@ -784,30 +766,30 @@ TEST_F(FsMailboxTest, RmdirRemovesAFolderRecursively) {
 TEST_F(FsMailboxTest, RmdirRemovesSymlinksInsideAsLinks) {
     mkdir("org/u/sub");
     mkdir("org/elsewhere");
-    write(outside_ / "victim" / "precious", "p");
-    write(root_ / "org" / "elsewhere" / "kept", "k");
+    write_file(outside_ / "victim" / "precious", "p");
+    write_file(root_ / "org" / "elsewhere" / "kept", "k");
     fs::create_directory_symlink(outside_ / "victim", root_ / "org" / "u" / "out");
     fs::create_directory_symlink(root_ / "org" / "elsewhere", root_ / "org" / "u" / "sub" / "in");
     fs::create_symlink(outside_ / "victim" / "precious", root_ / "org" / "u" / "file-link");
     fs::create_symlink(outside_ / "nowhere", root_ / "org" / "u" / "dangling");
     EXPECT_EQ(refusal(mailbox_->remove_folder("/org/u")), done_text);
     EXPECT_FALSE(fs::exists(fs::symlink_status(root_ / "org" / "u")));
-    EXPECT_EQ(slurp(outside_ / "victim" / "precious"), "p");
-    EXPECT_EQ(slurp(root_ / "org" / "elsewhere" / "kept"), "k");
+    EXPECT_EQ(read_file(outside_ / "victim" / "precious"), "p");
+    EXPECT_EQ(read_file(root_ / "org" / "elsewhere" / "kept"), "k");
 }
 
 TEST_F(FsMailboxTest, RmdirRefusesAFileASymlinkAndAMissingFolder) {
     mkdir("org");
-    write(root_ / "org" / "file", "x");
+    write_file(root_ / "org" / "file", "x");
     fs::create_directory_symlink(outside_ / "victim", root_ / "org" / "link");
-    write(outside_ / "victim" / "precious", "p");
+    write_file(outside_ / "victim" / "precious", "p");
     EXPECT_EQ(refusal(mailbox_->remove_folder("/org/file")), "is not a folder");
     EXPECT_EQ(refusal(mailbox_->remove_folder("/org/link")), "is a symlink");
     EXPECT_EQ(refusal(mailbox_->remove_folder("/org/nope")), "does not exist");
     EXPECT_EQ(refusal(mailbox_->remove_folder("/nope/x")), "parent folder does not exist");
     EXPECT_TRUE(fs::exists(root_ / "org" / "file"));
     EXPECT_TRUE(fs::is_symlink(root_ / "org" / "link"));
-    EXPECT_EQ(slurp(outside_ / "victim" / "precious"), "p");
+    EXPECT_EQ(read_file(outside_ / "victim" / "precious"), "p");
 }
 
 TEST_F(FsMailboxTest, RmdirStopsAtATreeTooDeep) {

@@ -5,8 +5,10 @@
 #include "protocol/messages.hpp"
 #include "protocol/opcode.hpp"
 #include "protocol/tf_framing.hpp"
+#include "tests/support/files.hpp"
 #include "tests/support/scripted_client.hpp"
 #include "tests/support/server_process.hpp"
+#include "tests/support/wait_until.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -65,20 +67,21 @@ class Client : public ScriptedClient {
 public:
     Client(std::uint16_t port, std::string name)
         : ScriptedClient(ScriptedClient::plain(port, std::move(name))) {}
-};
 
-// Regular files in a folder (messages/ holds the blacklist folder beside the messages).
-std::vector<std::string> message_files(const fs::path& dir) {
-    std::vector<std::string> out;
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(dir, ec)) {
-        if (entry.is_regular_file()) {
-            out.push_back(entry.path().filename().string());
+    // A round trip that changes nothing: a message to a recipient outside the org unit is
+    // refused with -1. The server handles a session's frames in order and writes its output
+    // in order, so when the refusal arrives everything sent before it has been read and
+    // handled, and everything the server wrote before it (with the removals that follow
+    // a push's write) is done.
+    void sync() {
+        message("../nobody: sync");
+        const auto reply = frame();
+        if (reply.header != Header{protocol::raw(Opcode::message), -1}) {
+            throw std::runtime_error(name() + ": expected the sync refusal, got " +
+                                     describe_frame(reply));
         }
     }
-    std::sort(out.begin(), out.end());
-    return out;
-}
+};
 
 // A server per test on its own root. Every test ends with SIGTERM and expects exit status
 // 0: that catches a server that crashed during the test, and the sanitizers' reports
@@ -292,12 +295,9 @@ TEST_F(ServerTest, AutoDeleteRemovesThePushedMessage) {
     alice.message("bob: read once");
     EXPECT_EQ(bob.push().text, "read once");
     // The file goes once the push is on the wire, which may be just after it arrived.
-    const auto deadline = std::chrono::steady_clock::now() + io_timeout;
-    while (!message_files(root_.messages("acme", "bob")).empty() &&
-           std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    EXPECT_TRUE(message_files(root_.messages("acme", "bob")).empty());
+    EXPECT_TRUE(wait_until([&] { return message_files(root_.messages("acme", "bob")).empty(); },
+                           io_timeout))
+        << message_files(root_.messages("acme", "bob")).size() << " files left";
     EXPECT_TRUE(bob.silent_for(quiet_period));
 }
 
@@ -308,7 +308,9 @@ TEST_F(ServerTest, WithoutAutoDeleteTheTimestampSelectsMessages) {
     auto first = bob.frame();
     const auto push = std::get<Push>(protocol::parse_push(first.payload));
     EXPECT_EQ(push.text, "keep me");
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // With auto delete the file would be gone once the push was written, before any later
+    // reply to bob (AutoDeleteRemovesThePushedMessage): after one, it must still be there.
+    bob.sync();
     EXPECT_EQ(message_files(root_.messages("acme", "bob")).size(), 1u);
     EXPECT_TRUE(bob.silent_for(quiet_period)); // pushed once, though still on disk
 
@@ -405,8 +407,9 @@ TEST_F(ThreadedServerTest, OverlappingDeliveriesArePushedInOrder) {
                 std::this_thread::sleep_for(std::chrono::microseconds(200));
             }
         }
-        // No replies are due; the pause lets the server read everything before the close.
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        // No replies are due: a round trip shows that the server has read and handled every
+        // message before the connection closes.
+        c.sync();
     };
     std::vector<std::jthread> threads;
     for (const auto& sender : senders) {
@@ -465,13 +468,10 @@ TEST_F(ServerTest, UniqueUserRefusesASecondInstance) {
     third.start();
     third.send(protocol::encode_setup(protocol::flag_unique_user, 0));
     EXPECT_EQ(third.org_unit("acme"), 0);
-    const auto deadline = std::chrono::steady_clock::now() + io_timeout;
-    std::int32_t sz = third.user("bob");
-    while (sz != 0 && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        sz = third.user("bob");
-    }
-    EXPECT_EQ(sz, 0) << "bob was still held after the first session closed";
+    std::int32_t sz = -1;
+    EXPECT_TRUE(wait_until([&] { return (sz = third.user("bob")) == 0; }, io_timeout,
+                           std::chrono::milliseconds(20)))
+        << "bob was still held after the first session closed (last reply " << sz << ")";
 }
 
 TEST_F(ServerTest, UniqueUserIsCooperative) {
@@ -568,10 +568,13 @@ TEST_F(ServerTest, ShortIntervalDeliversQuickly) {
 TEST_F(ServerTest, LongIntervalDelaysDelivery) {
     auto bob = logged_in("bob");
     bob.send(protocol::encode_interval(2'000'000'000)); // 2 s
+    bob.sync();                                         // the interval is in effect
     auto alice = logged_in("alice");
-    // Setting the interval triggers one scan at once; let it pass before sending, so the
-    // message waits for the next scan, two seconds later.
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // Setting the interval triggers one scan at once, unseen while bob's folder is empty. A
+    // first message makes a scan seen: once it is pushed, the next scan is 2 s away (each
+    // scan schedules the next one interval later), so the second message must wait for it.
+    alice.message("bob: first");
+    EXPECT_EQ(bob.push(io_timeout).text, "first");
     const auto sent = std::chrono::steady_clock::now();
     alice.message("bob: slow");
     EXPECT_TRUE(bob.silent_for(quiet_period));

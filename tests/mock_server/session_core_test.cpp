@@ -5,6 +5,7 @@
 #include "protocol/messages.hpp"
 #include "protocol/stream_decoder.hpp"
 #include "protocol/tf_framing.hpp"
+#include "tests/support/files.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -142,11 +143,7 @@ protected:
     }
 
     std::size_t files_in(const std::string& user) {
-        std::size_t count = 0;
-        for (const auto& entry : fs::directory_iterator(root_ / "ime" / user / "messages")) {
-            count += entry.is_regular_file() ? 1 : 0;
-        }
-        return count;
+        return test::message_files(root_ / "ime" / user / "messages").size();
     }
 
     fs::path root_;

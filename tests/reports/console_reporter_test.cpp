@@ -1,7 +1,7 @@
 // The console reporter: failures as they happen, the terminal progress line, the summary.
 #include "harness/outcome.hpp"
 #include "reports/console_reporter.hpp"
-#include "tests/reports/transcript_entry.hpp"
+#include "tests/support/case_results.hpp"
 
 #include <gtest/gtest.h>
 #include <sstream>
@@ -17,51 +17,26 @@ using xsime::harness::Level;
 using xsime::harness::RunResult;
 using xsime::harness::summarize;
 using xsime::harness::TranscriptEntry;
-using xsime::harness::Verdict;
 using xsime::reports::ConsoleReporter;
 using namespace std::chrono_literals;
 
 using xsime::test::entry;
-
-CaseResult passing(std::string id) {
-    CaseResult result;
-    result.id = std::move(id);
-    result.area = result.id.substr(0, result.id.find('.'));
-    result.name = "a passing case";
-    result.level = Level::must;
-    result.verdict = Verdict::pass;
-    return result;
-}
-
-CaseResult failing(std::string id) {
-    CaseResult result = passing(std::move(id));
-    result.name = "A message to one user is pushed to that user";
-    result.verdict = Verdict::fail;
-    result.clauses = {"PUSH-FORMAT", "OP5-TIMESTAMP"};
-    result.requirement = "It looks like this: timestamp:user:message";
-    result.message = "the push did not arrive";
-    result.expected = "opcode 5, payload matching (?<ts>[0-9]+):alice:hello";
-    result.actual = "nothing within 2000 ms";
-    result.failed_step = 3;
-    result.failed_step_pointer = "/steps/3";
-    result.failed_step_note = "the push";
-    result.file = "scenarios/delivery/one-recipient.json";
-    result.transcript = {
-        entry(12345us, "alice", TranscriptEntry::Kind::sent,
-              std::string("\x04\x00\x00\x00\x02\0\0\0\0\0\0\0\0", 13), "setup (0x04) flags 2 ts 0"),
-        entry(13000us, "bob", TranscriptEntry::Kind::received, std::string("\x01\0\0\0\0", 5)),
-        entry(14000us, "bob", TranscriptEntry::Kind::sent, "hello"),
-        entry(2015000us, "bob", TranscriptEntry::Kind::closed, ""),
-    };
-    return result;
-}
+// passing_case: "a passing case"; failing_case: "A message to one user is pushed to that
+// user", "the push did not arrive", step 3, a four-entry transcript (support/case_results.hpp).
+using xsime::test::as_flaky;
+using xsime::test::error_case;
+using xsime::test::failing_case;
+using xsime::test::passing_case;
+using xsime::test::skipped_case;
+using xsime::test::with_baseline;
+using xsime::test::with_level;
 
 TEST(ConsoleReporter, PrintsAFailureAsSoonAsItHappensWithEverythingNeeded) {
     std::ostringstream out;
     ConsoleReporter reporter(out, false, false);
     reporter.on_start(3);
-    reporter.on_case(passing("delivery.first"), 1, 3);
-    reporter.on_case(failing("delivery.one-recipient"), 2, 3);
+    reporter.on_case(passing_case("delivery.first"), 1, 3);
+    reporter.on_case(failing_case("delivery.one-recipient"), 2, 3);
     const std::string text = out.str(); // before on_finish
     EXPECT_NE(text.find("Running 3 cases\n"), std::string::npos) << text;
     EXPECT_EQ(text.find("delivery.first"), std::string::npos) << "passes stay quiet:\n" << text;
@@ -86,7 +61,7 @@ TEST(ConsoleReporter, PrintsAFailureAsSoonAsItHappensWithEverythingNeeded) {
 }
 
 TEST(ConsoleReporter, ShowsOnlyTheTranscriptTail) {
-    CaseResult result = failing("delivery.long");
+    CaseResult result = failing_case("delivery.long");
     result.transcript.clear();
     for (int i = 1; i <= 20; ++i) {
         result.transcript.push_back(entry(std::chrono::microseconds(i * 1000), "alice",
@@ -106,7 +81,7 @@ TEST(ConsoleReporter, ShowsOnlyTheTranscriptTail) {
 }
 
 TEST(ConsoleReporter, LongPayloadsAreShortenedWithTheirByteCount) {
-    CaseResult result = failing("delivery.big");
+    CaseResult result = failing_case("delivery.big");
     result.transcript = {
         entry(0us, "alice", TranscriptEntry::Kind::sent, std::string(20000, 'a')),
         entry(0us, "alice", TranscriptEntry::Kind::received, std::string(5000, '\x01')),
@@ -126,7 +101,7 @@ TEST(ConsoleReporter, LongPayloadsAreShortenedWithTheirByteCount) {
 }
 
 TEST(ConsoleReporter, BytesFromTheWireCannotControlTheTerminal) {
-    CaseResult result = failing("delivery.hostile");
+    CaseResult result = failing_case("delivery.hostile");
     result.message = "got \x1b[2J\x07 and \xff\xfe";
     result.actual = "line1\nline2\r";
     result.transcript = {
@@ -153,15 +128,15 @@ TEST(ConsoleReporter, TerminalProgressLineIsRewrittenAndClearedBeforeOutput) {
     std::ostringstream out;
     ConsoleReporter reporter(out, true, false);
     reporter.on_start(80);
-    reporter.on_case(passing("delivery.a"), 1, 80);
+    reporter.on_case(passing_case("delivery.a"), 1, 80);
     EXPECT_NE(out.str().find("\r[  1/80] 0 failed  delivery.a"), std::string::npos) << out.str();
-    reporter.on_case(passing("delivery.burst-same-second"), 12, 80);
+    reporter.on_case(passing_case("delivery.burst-same-second"), 12, 80);
     const std::string line = "[ 12/80] 0 failed  delivery.burst-same-second";
     EXPECT_NE(out.str().find("\r" + line), std::string::npos);
     EXPECT_EQ(out.str().find('\n'), std::string::npos) << "passes only move the progress line";
 
     out.str("");
-    reporter.on_case(failing("delivery.x"), 13, 80);
+    reporter.on_case(failing_case("delivery.x"), 13, 80);
     const std::string text = out.str();
     // Cleared with spaces the width of what was there, then the failure, then the line again.
     const std::string clear = "\r" + std::string(line.size(), ' ') + "\r";
@@ -178,8 +153,8 @@ TEST(ConsoleReporter, TerminalProgressLineIsRewrittenAndClearedBeforeOutput) {
 TEST(ConsoleReporter, ProgressNeverGoesBackwards) {
     std::ostringstream out;
     ConsoleReporter reporter(out, true, false);
-    reporter.on_case(passing("delivery.b"), 5, 9);
-    reporter.on_case(passing("delivery.a"), 4, 9); // finished earlier, reported later
+    reporter.on_case(passing_case("delivery.b"), 5, 9);
+    reporter.on_case(passing_case("delivery.a"), 4, 9); // finished earlier, reported later
     EXPECT_NE(out.str().find("\r[  5/9] 0 failed  delivery.a"), std::string::npos) << out.str();
 }
 
@@ -189,7 +164,7 @@ TEST(ConsoleReporter, ColourOnlyOnATerminal) {
             std::ostringstream out;
             ConsoleReporter reporter(out, tty, color);
             RunResult run;
-            run.cases = {failing("delivery.x")};
+            run.cases = {failing_case("delivery.x")};
             reporter.on_case(run.cases[0], 1, 1);
             reporter.on_finish(run, summarize(run, false));
             EXPECT_EQ(out.str().find('\x1b') != std::string::npos, tty && color)
@@ -204,31 +179,15 @@ TEST(ConsoleReporter, SummaryCountsEverythingAndEndsWithTheScraperLine) {
     run.target = "127.0.0.1:7777";
     run.tool_version = "0.1.0";
     run.duration = 3456789us;
-    CaseResult should_fail = failing("framing.b");
-    should_fail.level = Level::should;
-    CaseResult interop_fail = failing("interop.c");
-    interop_fail.level = Level::interop;
-    CaseResult error = failing("login.d");
-    error.verdict = Verdict::error;
-    CaseResult skipped = passing("limits.e");
-    skipped.verdict = Verdict::skipped;
-    skipped.skip_reason = "level not selected";
-    CaseResult flaky = passing("delivery.f");
-    flaky.flaky = true;
-    flaky.attempts = 3;
-    CaseResult expected = failing("blacklist.g");
-    expected.baseline = Baseline::expected_fail;
-    CaseResult unexpected = passing("blacklist.h");
-    unexpected.baseline = Baseline::unexpected_pass;
-    run.cases = {passing("delivery.a"),
-                 failing("delivery.z"),
-                 should_fail,
-                 interop_fail,
-                 error,
-                 skipped,
-                 flaky,
-                 expected,
-                 unexpected};
+    run.cases = {passing_case("delivery.a"),
+                 failing_case("delivery.z"),
+                 with_level(failing_case("framing.b"), Level::should),
+                 with_level(failing_case("interop.c"), Level::interop),
+                 error_case("login.d"),
+                 skipped_case("limits.e", "level not selected"),
+                 as_flaky(passing_case("delivery.f"), 3),
+                 with_baseline(failing_case("blacklist.g"), Baseline::expected_fail),
+                 with_baseline(passing_case("blacklist.h"), Baseline::unexpected_pass)};
 
     std::ostringstream out;
     ConsoleReporter reporter(out, false, false);
@@ -274,9 +233,9 @@ TEST(ConsoleReporter, VerdictLines) {
         return out.str();
     };
     RunResult run;
-    run.cases = {passing("delivery.a")};
+    run.cases = {passing_case("delivery.a")};
     EXPECT_NE(last_lines(run, false).find("\nCONFORMANT\n1 passed, 0 failed\n"), std::string::npos);
-    run.cases.push_back(failing("delivery.b"));
+    run.cases.push_back(failing_case("delivery.b"));
     EXPECT_NE(last_lines(run, false).find("\nNOT CONFORMANT\n1 passed, 1 failed\n"),
               std::string::npos);
     run.cases[1].level = Level::should;
@@ -300,7 +259,8 @@ TEST(ConsoleReporter, ConcurrentCasesNeverInterleave) {
     for (int t = 0; t < threads; ++t) {
         workers.emplace_back([&reporter, t] {
             for (int i = 0; i < per_thread; ++i) {
-                CaseResult result = failing("area.t" + std::to_string(t) + "-" + std::to_string(i));
+                CaseResult result =
+                    failing_case("area.t" + std::to_string(t) + "-" + std::to_string(i));
                 result.message = "message-of-t" + std::to_string(t) + "-" + std::to_string(i);
                 reporter.on_case(result, static_cast<std::size_t>(t * per_thread + i + 1),
                                  threads * per_thread);

@@ -8,18 +8,16 @@
 #include "reports/console_reporter.hpp"
 #include "reports/json_reporter.hpp"
 #include "reports/junit_reporter.hpp"
-#include "tests/reports/transcript_entry.hpp"
+#include "tests/support/case_results.hpp"
+#include "tests/support/exit_status.hpp"
+#include "tests/support/files.hpp"
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <gtest/gtest.h>
-#include <iterator>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace {
 
@@ -40,12 +38,8 @@ const std::filesystem::path reports_dir = XSIME_REPORTS_DIR;
 using xsime::test::entry;
 
 CaseResult base(std::string id, std::string name, Level level, Verdict verdict) {
-    CaseResult result;
-    result.id = std::move(id);
-    result.area = result.id.substr(0, result.id.find('.'));
+    CaseResult result = xsime::test::case_of(std::move(id), verdict, level);
     result.name = std::move(name);
-    result.level = level;
-    result.verdict = verdict;
     result.keywords = {result.area};
     result.file =
         "scenarios/" + result.area + "/" + result.id.substr(result.area.size() + 1) + ".json";
@@ -193,11 +187,6 @@ std::string console_output(const RunResult& run, const Outcome& outcome) {
     return out.str();
 }
 
-std::string read_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 bool updating() {
     const char* value = std::getenv("XSIME_UPDATE_GOLDEN");
     return value != nullptr && std::string(value) == "1";
@@ -206,13 +195,13 @@ bool updating() {
 void compare_with_golden(const std::string& name, const std::string& actual) {
     const std::filesystem::path path = golden_dir / name;
     if (updating()) {
-        std::ofstream(path, std::ios::binary) << actual;
+        xsime::test::write_file(path, actual);
         std::printf("rewrote %s\n", path.c_str());
         return;
     }
     ASSERT_TRUE(std::filesystem::exists(path))
         << path << " is missing; run with XSIME_UPDATE_GOLDEN=1 to create it";
-    const std::string expected = read_file(path);
+    const std::string expected = xsime::test::read_file(path);
     if (expected == actual) {
         return;
     }
@@ -250,25 +239,16 @@ TEST(Golden, Json) {
 }
 
 TEST(Golden, JunitFileIsValidAgainstTheProjectSchema) {
-    if (std::system("xmllint --version >/dev/null 2>&1") != 0) {
+    if (!xsime::test::run_shell("xmllint --version").status.success()) {
         GTEST_SKIP() << "xmllint is not installed";
     }
     // The file on disk, so a hand-edited golden file cannot drift into invalid XML either.
     const std::filesystem::path golden = golden_dir / "junit.xml";
     ASSERT_TRUE(std::filesystem::exists(golden));
-    const std::string command = "xmllint --noout --schema '" +
-                                (reports_dir / "junit.xsd").string() + "' '" + golden.string() +
-                                "' 2>&1";
-    std::string output;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    ASSERT_NE(pipe, nullptr);
-    char buffer[4096];
-    std::size_t n = 0;
-    while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) {
-        output.append(buffer, n);
-    }
-    const int status = ::pclose(pipe);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
+    const auto xmllint =
+        xsime::test::run_shell("xmllint --noout --schema '" + (reports_dir / "junit.xsd").string() +
+                               "' '" + golden.string() + "'");
+    EXPECT_TRUE(xmllint.status.success()) << describe(xmllint.status) << "\n" << xmllint.output;
 }
 
 TEST(Golden, ConsoleIsPlainTextWithoutATerminal) {

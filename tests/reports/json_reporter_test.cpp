@@ -1,7 +1,7 @@
 // The JSON reporter: document shape, byte handling, and agreement with the project's
 // reports/json-report.schema.json (checked by a small validator below, no new dependency).
 #include "reports/json_reporter.hpp"
-#include "tests/reports/transcript_entry.hpp"
+#include "tests/support/case_results.hpp"
 
 #include <algorithm>
 #include <boost/regex.hpp>
@@ -157,16 +157,12 @@ RunResult sample_run() {
     run.duration = 3456789us;
     run.settings = {{"jobs", "4"}, {"levels", "must,should,interop"}};
 
-    CaseResult fail;
-    fail.id = "delivery.one-recipient";
+    CaseResult fail = xsime::test::case_of("delivery.one-recipient", Verdict::fail);
     fail.name = "A message to one user";
-    fail.area = "delivery";
-    fail.level = Level::must;
     fail.clauses = {"PUSH-FORMAT"};
     fail.requirement = "It looks like this: timestamp:user:message";
     fail.keywords = {"delivery", "push"};
     fail.file = "scenarios/delivery/one-recipient.json";
-    fail.verdict = Verdict::fail;
     fail.message = "bad bytes \xff\xfe here";
     fail.expected = "opcode 5";
     fail.actual = "opcode 1";
@@ -181,12 +177,8 @@ RunResult sample_run() {
         entry(14000us, "bob", TranscriptEntry::Kind::closed, ""),
     };
 
-    CaseResult pass;
-    pass.id = "delivery.a-first";
+    CaseResult pass = xsime::test::case_of("delivery.a-first", Verdict::pass, Level::should);
     pass.name = "passes";
-    pass.area = "delivery";
-    pass.level = Level::should;
-    pass.verdict = Verdict::pass;
     pass.flaky = true;
     pass.attempts = 2;
     pass.repetition = 1;

@@ -1,15 +1,14 @@
 // The JUnit XML reporter: element mapping, counts, escaping, and validity against the
 // project's reports/junit.xsd (checked with xmllint).
 #include "reports/junit_reporter.hpp"
+#include "tests/support/case_results.hpp"
+#include "tests/support/exit_status.hpp"
+#include "tests/support/files.hpp"
 
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <gtest/gtest.h>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
 #include <unistd.h>
 
 namespace {
@@ -18,95 +17,62 @@ using xsime::harness::Baseline;
 using xsime::harness::CaseResult;
 using xsime::harness::Level;
 using xsime::harness::RunResult;
-using xsime::harness::TranscriptEntry;
 using xsime::harness::Verdict;
 using xsime::reports::write_junit;
 using xsime::reports::xml_escape;
+// labelled_case: every text names its field and the case ("name of delivery.a", "message of
+// delivery.a", "expected of ...", "actual of ..."), 1.234567 s, and one transcript entry
+// (alice sent "setup (0x04) flags 2") for a failure or an error.
+using xsime::test::as_flaky;
+using xsime::test::as_repetition;
+using xsime::test::labelled_case;
+using xsime::test::run_shell;
+using xsime::test::ShellResult;
+using xsime::test::with_baseline;
+using xsime::test::write_file;
 using namespace std::chrono_literals;
 using namespace std::string_literals;
 
 const std::filesystem::path schema = std::filesystem::path(XSIME_REPORTS_DIR) / "junit.xsd";
 
 bool have_xmllint() {
-    return std::system("xmllint --version >/dev/null 2>&1") == 0;
+    return run_shell("xmllint --version").status.success();
 }
 
 std::filesystem::path write_temp(const std::string& name, const std::string& content) {
     const std::filesystem::path path =
         std::filesystem::temp_directory_path() /
         ("xsime-junit-test-" + std::to_string(::getpid()) + "-" + name);
-    std::ofstream(path, std::ios::binary) << content;
+    write_file(path, content);
     return path;
 }
 
-struct Validation {
-    int status = -1;
-    std::string output; // xmllint's messages, for the failure report
-};
-
-// Runs `command` and collects what it prints.
-Validation run_command(const std::string& command) {
-    Validation result;
-    if (FILE* pipe = ::popen((command + " 2>&1").c_str(), "r")) {
-        char buffer[4096];
-        std::size_t n = 0;
-        while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) {
-            result.output.append(buffer, n);
-        }
-        const int status = ::pclose(pipe);
-        result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
-    return result;
-}
-
-// xmllint's verdict on `document` against the project's schema: 0 when valid.
-Validation validate(const std::string& name, const std::string& document) {
+// xmllint's verdict on `document` against the project's schema: exit code 0 when valid, and
+// its messages in .output, for the failure report.
+ShellResult validate(const std::string& name, const std::string& document) {
     const std::filesystem::path file = write_temp(name, document);
-    Validation result =
-        run_command("xmllint --noout --schema '" + schema.string() + "' '" + file.string() + "'");
+    ShellResult result =
+        run_shell("xmllint --noout --schema '" + schema.string() + "' '" + file.string() + "'");
     std::filesystem::remove(file);
     return result;
 }
 
+// xmllint's exit code (-1 when it did not exit).
 int status_of(const std::string& name, const std::string& document) {
-    return validate(name, document).status;
+    return validate(name, document).status.code;
 }
 
 // The value of an XPath string expression, as a parser reads the document.
 std::string xpath(const std::string& document, const std::string& expression) {
     const std::filesystem::path file = write_temp("xpath.xml", document);
-    const Validation result =
-        run_command("xmllint --xpath '" + expression + "' '" + file.string() + "'");
+    const ShellResult result =
+        run_shell("xmllint --xpath '" + expression + "' '" + file.string() + "'");
     std::filesystem::remove(file);
     std::string value = result.output;
     if (!value.empty() && value.back() == '\n') {
         value.pop_back(); // xmllint ends the value with a newline of its own
     }
     return value;
-}
-
-CaseResult make_case(std::string id, Verdict verdict, Level level = Level::must) {
-    CaseResult result;
-    result.id = std::move(id);
-    result.area = result.id.substr(0, result.id.find('.'));
-    result.name = "name of " + result.id;
-    result.level = level;
-    result.verdict = verdict;
-    result.clauses = {"PUSH-FORMAT"};
-    result.requirement = "It looks like this: timestamp:user:message";
-    result.duration = 1234567us;
-    if (verdict == Verdict::fail || verdict == Verdict::error) {
-        result.message = "message of " + result.id;
-        result.expected = "expected of " + result.id;
-        result.actual = "actual of " + result.id;
-        TranscriptEntry entry;
-        entry.session = "alice";
-        entry.kind = TranscriptEntry::Kind::sent;
-        entry.bytes = std::string("\x04\0\0\0\x02", 5);
-        entry.decoded = "setup (0x04) flags 2";
-        result.transcript = {entry};
-    }
-    return result;
 }
 
 std::string junit(const RunResult& run) {
@@ -159,23 +125,18 @@ TEST(JunitEscape, WhitespaceSurvivesInAttributes) {
 
 TEST(JunitReporter, EachVerdictMapsToItsElement) {
     RunResult run;
-    CaseResult expected = make_case("blacklist.expected", Verdict::fail);
-    expected.baseline = Baseline::expected_fail;
-    CaseResult unexpected = make_case("blacklist.unexpected", Verdict::pass);
-    unexpected.baseline = Baseline::unexpected_pass;
-    CaseResult skipped = make_case("limits.skipped", Verdict::skipped);
+    CaseResult skipped = labelled_case("limits.skipped", Verdict::skipped);
     skipped.skip_reason = "level should not selected";
-    CaseResult flaky = make_case("delivery.flaky", Verdict::pass);
-    flaky.flaky = true;
-    flaky.attempts = 3;
-    run.cases = {make_case("delivery.pass", Verdict::pass),
-                 make_case("delivery.fail", Verdict::fail, Level::should),
-                 make_case("login.error", Verdict::error),
-                 make_case("interop.warn", Verdict::fail, Level::interop),
-                 skipped,
-                 expected,
-                 unexpected,
-                 flaky};
+    run.cases = {
+        labelled_case("delivery.pass", Verdict::pass),
+        labelled_case("delivery.fail", Verdict::fail, Level::should),
+        labelled_case("login.error", Verdict::error),
+        labelled_case("interop.warn", Verdict::fail, Level::interop),
+        skipped,
+        with_baseline(labelled_case("blacklist.expected", Verdict::fail), Baseline::expected_fail),
+        with_baseline(labelled_case("blacklist.unexpected", Verdict::pass),
+                      Baseline::unexpected_pass),
+        as_flaky(labelled_case("delivery.flaky", Verdict::pass), 3)};
     const std::string xml = junit(run);
 
     EXPECT_EQ(
@@ -227,7 +188,7 @@ TEST(JunitReporter, EachVerdictMapsToItsElement) {
     EXPECT_EQ(flaky_case.find("<failure"), std::string::npos);
 
     if (have_xmllint()) {
-        EXPECT_EQ(validate("mapping.xml", xml).status, 0) << xml;
+        EXPECT_EQ(validate("mapping.xml", xml).status.code, 0) << xml;
     }
 }
 
@@ -238,11 +199,10 @@ TEST(JunitReporter, OneSuitePerAreaSortedWithCountsAndProperties) {
     run.settings = {{"jobs", "4"}, {"levels", "must,should"}};
     run.started = std::chrono::system_clock::time_point(1700000000s);
     run.duration = 3456789us;
-    CaseResult expected = make_case("delivery.c", Verdict::fail);
-    expected.baseline = Baseline::expected_fail;
-    run.cases = {make_case("framing.a", Verdict::error), make_case("delivery.b", Verdict::fail),
-                 expected, make_case("delivery.a", Verdict::pass),
-                 make_case("delivery.d", Verdict::skipped)};
+    run.cases = {
+        labelled_case("framing.a", Verdict::error), labelled_case("delivery.b", Verdict::fail),
+        with_baseline(labelled_case("delivery.c", Verdict::fail), Baseline::expected_fail),
+        labelled_case("delivery.a", Verdict::pass), labelled_case("delivery.d", Verdict::skipped)};
     const std::string xml = junit(run);
 
     EXPECT_NE(xml.find("<testsuites name=\"xsime-conform\" tests=\"5\" failures=\"1\" "
@@ -271,16 +231,15 @@ TEST(JunitReporter, OneSuitePerAreaSortedWithCountsAndProperties) {
     EXPECT_NE(xml.find(properties, delivery), std::string::npos);
     EXPECT_NE(xml.find(properties, framing), std::string::npos);
     if (have_xmllint()) {
-        EXPECT_EQ(validate("suites.xml", xml).status, 0) << xml;
+        EXPECT_EQ(validate("suites.xml", xml).status.code, 0) << xml;
     }
 }
 
 TEST(JunitReporter, RepeatedCasesGetDistinctNames) {
     RunResult run;
-    CaseResult second = make_case("exit.reenter", Verdict::pass);
-    second.repetition = 1;
-    run.cases = {make_case("exit.reenter", Verdict::pass), second,
-                 make_case("exit.other", Verdict::pass)};
+    run.cases = {labelled_case("exit.reenter", Verdict::pass),
+                 as_repetition(labelled_case("exit.reenter", Verdict::pass), 1),
+                 labelled_case("exit.other", Verdict::pass)};
     const std::string xml = junit(run);
     EXPECT_NE(xml.find("name=\"exit.reenter \u2014 name of exit.reenter (repetition 1)\""),
               std::string::npos)
@@ -297,7 +256,7 @@ TEST(JunitReporter, EmptyRunIsStillValid) {
               std::string::npos)
         << xml;
     if (have_xmllint()) {
-        EXPECT_EQ(validate("empty.xml", xml).status, 0) << xml;
+        EXPECT_EQ(validate("empty.xml", xml).status.code, 0) << xml;
     }
 }
 
@@ -307,7 +266,7 @@ TEST(JunitReporter, HostileTextIsValidXmlAndReadsBackAsWritten) {
     }
     RunResult run;
     run.settings = {{"filter\"&<", "a\x01\xff'b"}};
-    CaseResult result = make_case("delivery.hostile", Verdict::fail);
+    CaseResult result = labelled_case("delivery.hostile", Verdict::fail);
     result.name = "quotes \" and ' & <tags> ]]>";
     result.message = "nul \0 bell \x07 bad \xc3\x28 & \"q\""s;
     result.expected = "line1\nline2\ttab";
@@ -316,7 +275,7 @@ TEST(JunitReporter, HostileTextIsValidXmlAndReadsBackAsWritten) {
     result.transcript[0].decoded = "";
     run.cases = {result};
     const std::string xml = junit(run);
-    ASSERT_EQ(validate("hostile.xml", xml).status, 0) << xml;
+    ASSERT_EQ(validate("hostile.xml", xml).status.code, 0) << xml;
     EXPECT_EQ(xpath(xml, "string(//testcase/failure/@message)"),
               "nul \\x00 bell \\x07 bad \\xC3( & \"q\"");
     EXPECT_EQ(xpath(xml, "string(//testcase/@name)"),

@@ -21,16 +21,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-ExitStatus to_exit_status(int status) {
-    ExitStatus out;
-    if (WIFEXITED(status)) {
-        out.code = WEXITSTATUS(status);
-    } else if (WIFSIGNALED(status)) {
-        out.signal = WTERMSIG(status);
-    }
-    return out;
-}
-
 int ms_until(steady::time_point deadline) {
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
@@ -153,7 +143,7 @@ ProcessResult run_process(const std::vector<std::string>& args, std::chrono::mil
             ::close(fd);
         }
     }
-    result.status = to_exit_status(status);
+    result.status = exit_status_of(status);
     result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - started);
     return result;
 }

@@ -1,7 +1,9 @@
 // Starting, watching and stopping the real `xsime-conform serve` process for integration tests.
 #include "tests/support/server_process.hpp"
 
+#include "tests/support/files.hpp"
 #include "tests/support/spawn.hpp"
+#include "tests/support/wait_until.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -10,9 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
-#include <fstream>
 #include <poll.h>
-#include <sstream>
 #include <stdexcept>
 #include <sys/wait.h>
 #include <thread>
@@ -32,23 +32,6 @@ namespace {
 
 std::string errno_text(std::string_view what) {
     return std::string(what) + ": " + std::strerror(errno);
-}
-
-ExitStatus from_wait_status(int status) {
-    ExitStatus out;
-    if (WIFEXITED(status)) {
-        out.code = WEXITSTATUS(status);
-    } else if (WIFSIGNALED(status)) {
-        out.signal = WTERMSIG(status);
-    }
-    return out;
-}
-
-std::string slurp(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
 }
 
 // Each server gets its own stderr file, so several servers may share one TempRoot.
@@ -88,14 +71,6 @@ fs::path TempRoot::make_user(std::string_view org, std::string_view user) const 
 
 fs::path TempRoot::messages(std::string_view org, std::string_view user) const {
     return root_ / org / user / "messages";
-}
-
-std::string describe(const ExitStatus& status) {
-    if (status.signal != 0) {
-        return "killed by signal " + std::to_string(status.signal) + " (" +
-               ::strsignal(status.signal) + ")";
-    }
-    return "exited with status " + std::to_string(status.code);
 }
 
 // ---- ServerProcess ----
@@ -208,7 +183,7 @@ void ServerProcess::kill_and_reap() {
         // SIGKILL cannot be caught or ignored, so this wait ends.
         while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
         }
-        exit_ = from_wait_status(status);
+        exit_ = exit_status_of(status);
     }
     if (stdout_fd_ >= 0) {
         ::close(stdout_fd_);
@@ -231,7 +206,7 @@ std::optional<ExitStatus> ServerProcess::wait_exit(std::chrono::milliseconds tim
         int status = 0;
         const pid_t r = ::waitpid(pid_, &status, WNOHANG);
         if (r == pid_) {
-            exit_ = from_wait_status(status);
+            exit_ = exit_status_of(status);
             return exit_;
         }
         if (r < 0 && errno != EINTR) {
@@ -252,20 +227,12 @@ std::optional<ExitStatus> ServerProcess::terminate(std::chrono::milliseconds tim
 }
 
 std::string ServerProcess::stderr_text() const {
-    return slurp(stderr_path_);
+    return read_file(stderr_path_);
 }
 
 bool ServerProcess::wait_for_log(std::string_view needle, std::chrono::milliseconds timeout) const {
-    const auto deadline = steady::now() + timeout;
-    while (true) {
-        if (stderr_text().find(needle) != std::string::npos) {
-            return true;
-        }
-        if (steady::now() >= deadline) {
-            return false;
-        }
-        std::this_thread::sleep_for(10ms);
-    }
+    return wait_until([&] { return stderr_text().find(needle) != std::string::npos; }, timeout,
+                      10ms);
 }
 
 } // namespace xsime::test

@@ -2,6 +2,8 @@
 // `xsime-conform serve` process started on it, with bounded waits throughout.
 #pragma once
 
+#include "tests/support/exit_status.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -39,14 +41,6 @@ private:
     std::filesystem::path base_;
     std::filesystem::path root_;
 };
-
-// How a process ended: exited with `code`, or killed by `signal`.
-struct ExitStatus {
-    int code = -1;  // WEXITSTATUS when the process exited, else -1
-    int signal = 0; // WTERMSIG when a signal killed it, else 0
-    bool success() const { return signal == 0 && code == 0; }
-};
-std::string describe(const ExitStatus& status);
 
 // `xsime-conform serve --root ROOT --port 0 [extra args]`, started with fork/exec.
 // stdout is read until the "listening on 127.0.0.1:PORT" line; stderr (the server's log,

@@ -1,5 +1,6 @@
 // The verdict policy (harness/outcome.hpp): which results fail a run, and the exit codes.
 #include "harness/outcome.hpp"
+#include "tests/support/case_results.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,24 +16,14 @@ using xsime::harness::summarize;
 using xsime::harness::Verdict;
 using xsime::harness::verdict_line;
 
+using xsime::test::run_of;
+
+// One case of the one area: only verdict, level, baseline and the flaky flag decide an outcome.
 CaseResult make_case(Verdict verdict, Level level, Baseline baseline = Baseline::none,
                      bool flaky = false) {
-    CaseResult result;
-    result.id = "area.case";
-    result.area = "area";
-    result.verdict = verdict;
-    result.level = level;
-    result.baseline = baseline;
-    result.flaky = flaky;
-    result.attempts = flaky ? 2 : 1;
-    return result;
-}
-
-RunResult run_of(std::initializer_list<CaseResult> cases, bool timed_out = false) {
-    RunResult run;
-    run.cases = cases;
-    run.timed_out = timed_out;
-    return run;
+    CaseResult result =
+        xsime::test::with_baseline(xsime::test::case_of("area.case", verdict, level), baseline);
+    return flaky ? xsime::test::as_flaky(std::move(result), 2) : result;
 }
 
 constexpr Verdict all_verdicts[] = {Verdict::pass, Verdict::fail, Verdict::error, Verdict::skipped};
