@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
     xsime::cli::setup_cmd_coverage(app, exit_code);
     xsime::cli::setup_cmd_serve(app, exit_code);
     xsime::cli::setup_cmd_keygen(app, exit_code);
+    xsime::cli::setup_cmd_fmt(app, exit_code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {

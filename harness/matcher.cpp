@@ -55,56 +55,102 @@ std::optional<MatchOutcome> regex_field(std::string_view field, std::string_view
 
 } // namespace
 
+namespace {
+
+// Past an escape at `i` ("\\x", or "\\Q...\\E" which quotes everything): the index of its last
+// character.
+std::size_t skip_escape(std::string_view pattern, std::size_t i) {
+    if (i + 1 < pattern.size() && pattern[i + 1] == 'Q') {
+        const auto end = pattern.find("\\E", i + 2);
+        return end == std::string_view::npos ? pattern.size() : end + 1;
+    }
+    return i + 1;
+}
+
+// A character class opening at `i`: the index of its closing ']'. A ']' first in it ("[]a]",
+// "[^]a]") is a literal, and so are POSIX classes ("[[:alpha:]]").
+std::size_t skip_class(std::string_view pattern, std::size_t i) {
+    std::size_t at = i + 1;
+    if (at < pattern.size() && pattern[at] == '^') {
+        ++at;
+    }
+    if (at < pattern.size() && pattern[at] == ']') {
+        ++at;
+    }
+    for (; at < pattern.size(); ++at) {
+        if (pattern[at] == '\\') {
+            ++at;
+        } else if (pattern[at] == '[' && at + 1 < pattern.size() && pattern[at + 1] == ':') {
+            const auto end = pattern.find(":]", at + 2);
+            at = end == std::string_view::npos ? at : end + 1;
+        } else if (pattern[at] == ']') {
+            return at;
+        }
+    }
+    return pattern.size();
+}
+
+// A group body that only matches digits: "[0-9]+", "\\d+", "[0-9]{10}", "\\d{1,20}".
+bool digits_only(std::string_view body) {
+    static const boost::regex digits(R"(^(?:\[0-9\]|\\d)(?:\+|\{[0-9]+(?:,[0-9]*)?\})\).*)",
+                                     boost::regex::perl);
+    return boost::regex_match(body.begin(), body.end(), digits);
+}
+
+// The named group whose "(?" is at `i`, if one is: (?<name>, (?'name' or (?P<name>; not the
+// lookbehinds (?<= and (?<!.
+std::optional<CaptureGroup> group_at(std::string_view pattern, std::size_t i) {
+    if (i + 2 >= pattern.size() || pattern[i + 1] != '?') {
+        return std::nullopt;
+    }
+    std::size_t start = i + 2;
+    char close = '>';
+    if (pattern[start] == 'P' && start + 1 < pattern.size() && pattern[start + 1] == '<') {
+        start += 2;
+    } else if (pattern[start] == '<') {
+        start += 1;
+    } else if (pattern[start] == '\'') {
+        start += 1;
+        close = '\'';
+    } else {
+        return std::nullopt;
+    }
+    if (start >= pattern.size() || !is_name_start(pattern[start])) {
+        return std::nullopt;
+    }
+    std::size_t end = start;
+    while (end < pattern.size() && is_name_char(pattern[end])) {
+        ++end;
+    }
+    if (end >= pattern.size() || pattern[end] != close) {
+        return std::nullopt;
+    }
+    return CaptureGroup{std::string(pattern.substr(start, end - start)),
+                        digits_only(pattern.substr(end + 1))};
+}
+
+} // namespace
+
+std::vector<CaptureGroup> capture_groups(std::string_view pattern) {
+    std::vector<CaptureGroup> groups;
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+        if (pattern[i] == '\\') {
+            i = skip_escape(pattern, i);
+        } else if (pattern[i] == '[') {
+            i = skip_class(pattern, i);
+        } else if (pattern[i] == '(') {
+            if (auto group = group_at(pattern, i)) {
+                groups.push_back(std::move(*group));
+            }
+        }
+    }
+    return groups;
+}
+
 std::vector<std::string> named_groups(std::string_view pattern) {
     std::vector<std::string> names;
-    bool in_class = false;
-    for (std::size_t i = 0; i < pattern.size(); ++i) {
-        const char c = pattern[i];
-        if (c == '\\') {
-            ++i; // the escaped character is literal, whatever it is
-            continue;
-        }
-        if (in_class) {
-            in_class = c != ']';
-            continue;
-        }
-        if (c == '[') {
-            in_class = true;
-            // "[]" and "[^]" take a literal ']' as their first member.
-            if (i + 1 < pattern.size() && pattern[i + 1] == '^') {
-                ++i;
-            }
-            if (i + 1 < pattern.size() && pattern[i + 1] == ']') {
-                ++i;
-            }
-            continue;
-        }
-        if (c != '(' || i + 2 >= pattern.size() || pattern[i + 1] != '?') {
-            continue;
-        }
-        std::size_t start = i + 2;
-        char close = '>';
-        if (pattern[start] == 'P' && start + 1 < pattern.size() && pattern[start + 1] == '<') {
-            start += 2;
-        } else if (pattern[start] == '<') {
-            start += 1;
-        } else if (pattern[start] == '\'') {
-            start += 1;
-            close = '\'';
-        } else {
-            continue;
-        }
-        // "(?<=" and "(?<!" are lookbehinds, not names.
-        if (start >= pattern.size() || !is_name_start(pattern[start])) {
-            continue;
-        }
-        std::size_t end = start;
-        while (end < pattern.size() && is_name_char(pattern[end])) {
-            ++end;
-        }
-        if (end < pattern.size() && pattern[end] == close) {
-            names.emplace_back(pattern.substr(start, end - start));
-        }
+    for (auto& group : capture_groups(pattern)) {
+        names.push_back(std::move(group.name));
     }
     return names;
 }

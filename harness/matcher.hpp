@@ -6,11 +6,28 @@
 #include "protocol/stream_decoder.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace xsime::harness {
+
+// What one received frame must look like (an expect step's matchers).
+struct FrameMatch {
+    std::optional<std::uint8_t> opcode;
+    std::optional<std::int32_t> sz;
+    std::optional<Bytes> payload;             // exact
+    std::optional<std::string> payload_regex; // whole payload (Perl syntax, named groups
+                                              // (?<name>...) become captures)
+    // Push fields: the payload parsed as timestamp:user:message.
+    std::optional<std::string> from;
+    std::optional<Bytes> text;
+    std::optional<std::string> text_regex;
+    // The push timestamp is within this many seconds of the harness's clock (the
+    // server stamps "the moment in which the server received the message").
+    std::optional<std::uint32_t> timestamp_within_s;
+};
 
 struct MatchOutcome {
     enum class Kind {
@@ -40,8 +57,18 @@ MatchOutcome match_whole(std::string_view pattern, std::string_view subject);
 // for failure messages.
 std::string describe_match(const FrameMatch& match);
 
-// The names of the named groups (?<name>...), (?P<name>...) and (?'name'...) in a Perl
-// regex, in order of appearance, skipping escaped characters and character classes.
+// A named group of a regex; numeric when its body is only digits ([0-9]+, \d{10}, ...), so
+// that ${name+1} and ${name:02} may use it.
+struct CaptureGroup {
+    std::string name;
+    bool numeric = false;
+};
+
+// The named groups (?<name>...), (?P<name>...) and (?'name'...) of a Perl regex, in order of
+// appearance, skipping escapes (\Q...\E too), character classes and lookbehinds.
+std::vector<CaptureGroup> capture_groups(std::string_view pattern);
+
+// Their names only.
 std::vector<std::string> named_groups(std::string_view pattern);
 
 } // namespace xsime::harness

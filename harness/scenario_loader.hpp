@@ -2,6 +2,7 @@
 // named by file, JSON pointer and what was expected.
 #pragma once
 
+#include "harness/load_error.hpp"
 #include "harness/scenario.hpp"
 
 #include <filesystem>
@@ -12,16 +13,6 @@
 #include <vector>
 
 namespace xsime::harness {
-
-struct LoadError {
-    std::string file;    // as given or as found in a folder walk
-    std::string pointer; // JSON pointer of the field ("/steps/3/expect/opcode"); "" = whole file
-    std::string message;
-    friend bool operator==(const LoadError&, const LoadError&) = default;
-};
-
-// "scenarios/x.json: /steps/3/expect/opcode: expected ..."; without a pointer "file: message".
-std::string format(const LoadError& error);
 
 struct LoadResult {
     std::vector<Scenario> scenarios; // sorted by id
@@ -35,7 +26,8 @@ struct LoadResult {
 // first one loaded wins).
 LoadResult load_scenarios(const std::vector<std::filesystem::path>& paths);
 
-// One file's text; `file` is only recorded (Scenario::file, LoadError::file).
+// One file's text. `file` is recorded (Scenario::file, LoadError::file) and gives the id the
+// file must have: "<parent folder>.<stem>" (scenarios/delivery/basic.json: "delivery.basic").
 std::variant<Scenario, std::vector<LoadError>> parse_scenario(std::string_view json_text,
                                                               const std::filesystem::path& file);
 
@@ -43,11 +35,8 @@ std::variant<Scenario, std::vector<LoadError>> parse_scenario(std::string_view j
 // in order of their opening parenthesis. These become captures usable later as ${name}.
 std::vector<std::string> capture_names(const std::string& regex);
 
-// Every key that makes a step's action ("login", "start", "restart", ...), in the order
-// FORMAT.md documents them; the JSON Schema test compares it with scenarios/schema.json.
-std::span<const std::string_view> step_action_keys();
-
-// At most this many errors are reported per file (then one "too many errors" entry).
-inline constexpr std::size_t max_errors_per_file = 20;
+// Every key that makes a step's action ("login", "start", "restart", ...): the registered
+// step kinds (harness/steps/registry.cpp), in the order FORMAT.md documents them.
+std::vector<std::string> step_action_keys();
 
 } // namespace xsime::harness

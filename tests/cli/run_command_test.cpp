@@ -1,5 +1,6 @@
 // End-to-end tests of `xsime-conform run`: the real binary on scenario files written by the
 // test, against the embedded server; exit codes, console, reports and run-wide options.
+#include "tests/support/files.hpp"
 #include "tests/support/run_process.hpp"
 #include "tests/support/server_process.hpp"
 
@@ -72,13 +73,6 @@ std::string last_line(const std::string& text) {
                        end + 1 - (start == std::string::npos ? 0 : start + 1));
 }
 
-std::string slurp(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
-
 // doc[key] without nlohmann's assertion on an absent key: a report that was not written
 // (read_json gave an empty object) must fail the test, not abort the test program.
 json member(const json& doc, const std::string& key) {
@@ -111,9 +105,10 @@ protected:
         std::ofstream(path, std::ios::binary) << text;
         return path;
     }
-    // Copies a scenario of the project's suite (scenarios/REL) into the folder.
+    // Copies a scenario of the project's suite (scenarios/REL) into the folder, in its area
+    // folder (its id names it).
     void copy_suite_scenario(const std::string& rel) const {
-        const auto to = scenarios() / fs::path(rel).filename();
+        const auto to = scenarios() / rel;
         fs::create_directories(to.parent_path());
         fs::copy_file(source_dir / "scenarios" / rel, to, fs::copy_options::overwrite_existing);
     }
@@ -127,7 +122,7 @@ protected:
     }
 
     json read_json(const fs::path& path) {
-        const auto text = slurp(path);
+        const auto text = read_file(path);
         try {
             return json::parse(text);
         } catch (const json::exception& e) {
@@ -163,7 +158,7 @@ TEST(RunProcess, KillsAProcessThatOutlivesItsDeadline) {
 TEST_F(RunCommand, AllPassingExitsZeroAndTheLastLineCountsThem) {
     copy_suite_scenario("delivery/one-recipient.json");
     copy_suite_scenario("entering/exit-echo-and-reenter.json");
-    write("pass.json", passing("tmp.passes"));
+    write("tmp/passes.json", passing("tmp.passes"));
     for (const std::string jobs : {"1", "4"}) {
         const auto result = run({"-j", jobs, scenarios().string()});
         EXPECT_EQ(result.status.code, 0) << describe(result);
@@ -173,8 +168,8 @@ TEST_F(RunCommand, AllPassingExitsZeroAndTheLastLineCountsThem) {
 }
 
 TEST_F(RunCommand, FailingMustExitsOne) {
-    write("pass.json", passing("tmp.passes"));
-    write("fail.json", failing("tmp.must-fails"));
+    write("tmp/passes.json", passing("tmp.passes"));
+    write("tmp/must-fails.json", failing("tmp.must-fails"));
     const auto result = run({scenarios().string()});
     EXPECT_EQ(result.status.code, 1) << describe(result);
     EXPECT_EQ(last_line(result.out), "1 passed, 1 failed") << describe(result);
@@ -183,8 +178,8 @@ TEST_F(RunCommand, FailingMustExitsOne) {
 }
 
 TEST_F(RunCommand, FailingShouldFailsTheRunOnlyWithStrict) {
-    write("pass.json", passing("tmp.passes"));
-    write("should.json", failing("tmp.should-fails", "should"));
+    write("tmp/passes.json", passing("tmp.passes"));
+    write("tmp/should-fails.json", failing("tmp.should-fails", "should"));
     const auto lenient = run({scenarios().string()});
     EXPECT_EQ(lenient.status.code, 0) << describe(lenient);
     // The report stays truthful: the failure is counted even though it does not fail the run.
@@ -194,8 +189,8 @@ TEST_F(RunCommand, FailingShouldFailsTheRunOnlyWithStrict) {
 }
 
 TEST_F(RunCommand, InteropFailureIsAWarningAndExitsZero) {
-    write("pass.json", passing("tmp.passes"));
-    write("interop.json", failing("tmp.interop-fails", "interop"));
+    write("tmp/passes.json", passing("tmp.passes"));
+    write("tmp/interop-fails.json", failing("tmp.interop-fails", "interop"));
     const auto result = run({"--strict", scenarios().string()});
     EXPECT_EQ(result.status.code, 0) << describe(result);
     EXPECT_NE(result.out.find("interop: a warning"), std::string::npos) << result.out;
@@ -203,9 +198,9 @@ TEST_F(RunCommand, InteropFailureIsAWarningAndExitsZero) {
 }
 
 TEST_F(RunCommand, MalformedScenarioFileExitsTwoAndTheValidOnesStillRun) {
-    write("pass.json", passing("tmp.passes"));
-    write("bad-level.json", scenario_text("tmp.bad-level", "sometimes", R"([{"close": {}}])"));
-    write("broken.json", R"({"id": "tmp.broken", "name": )");
+    write("tmp/passes.json", passing("tmp.passes"));
+    write("tmp/bad-level.json", scenario_text("tmp.bad-level", "sometimes", R"([{"close": {}}])"));
+    write("tmp/broken.json", R"({"id": "tmp.broken", "name": )");
     const auto result = run({scenarios().string()});
     EXPECT_EQ(result.status.code, 2) << describe(result);
     EXPECT_NE(result.err.find("bad-level.json: /level:"), std::string::npos) << result.err;
@@ -214,7 +209,7 @@ TEST_F(RunCommand, MalformedScenarioFileExitsTwoAndTheValidOnesStillRun) {
 }
 
 TEST_F(RunCommand, BadOptionsExitTwoBeforeRunningAnything) {
-    write("pass.json", passing("tmp.passes"));
+    write("tmp/passes.json", passing("tmp.passes"));
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
         {{"--shard", "5/4"}, "--shard"},
         {{"--shard", "0/4"}, "--shard"},
@@ -253,7 +248,7 @@ TEST_F(RunCommand, BadOptionsExitTwoBeforeRunningAnything) {
 }
 
 TEST_F(RunCommand, EmptySelectionExitsTwo) {
-    write("pass.json", passing("tmp.passes"));
+    write("tmp/passes.json", passing("tmp.passes"));
     const std::vector<std::vector<std::string>> cases = {{"--filter", "nothing.*"},
                                                          {"--keyword", "no-such-keyword"}};
     for (const auto& options : cases) {
@@ -267,8 +262,8 @@ TEST_F(RunCommand, EmptySelectionExitsTwo) {
 }
 
 TEST_F(RunCommand, FilterTakesOneValueSoPathsMayFollowIt) {
-    write("pass.json", passing("tmp.passes"));
-    write("fail.json", failing("tmp.must-fails"));
+    write("tmp/passes.json", passing("tmp.passes"));
+    write("tmp/must-fails.json", failing("tmp.must-fails"));
     const auto result = run({"--filter", "tmp.pass*", "--keyword", "test", scenarios().string()});
     EXPECT_EQ(result.status.code, 0) << describe(result);
     EXPECT_EQ(last_line(result.out), "1 passed, 0 failed") << describe(result);
@@ -302,8 +297,8 @@ private:
 };
 
 TEST_F(RunCommand, UnreachableTargetExitsThree) {
-    write("pass.json", passing("tmp.passes"));
-    write("fail.json", failing("tmp.must-fails"));
+    write("tmp/passes.json", passing("tmp.passes"));
+    write("tmp/must-fails.json", failing("tmp.must-fails"));
     ClosedPort closed;
     const auto result =
         run({"--target", "127.0.0.1:" + std::to_string(closed.port()), "--root",
@@ -319,9 +314,9 @@ TEST_F(RunCommand, UnreachableTargetExitsThree) {
 // ---- listing and sharding ----
 
 TEST_F(RunCommand, ListPrintsIdsAndRunsNothing) {
-    write("pass.json", passing("tmp.passes"));
-    write("fail.json", failing("tmp.must-fails"));
-    write("sleep.json", sleeping("tmp.sleeps", 5000));
+    write("tmp/passes.json", passing("tmp.passes"));
+    write("tmp/must-fails.json", failing("tmp.must-fails"));
+    write("tmp/sleeps.json", sleeping("tmp.sleeps", 5000));
     const auto result = run({"--list", "--junit", file("list.xml").string(), "--level",
                              "must,should", scenarios().string()});
     EXPECT_EQ(result.status.code, 0) << describe(result);
@@ -339,7 +334,7 @@ TEST_F(RunCommand, TwoShardsListEveryCaseExactlyOnce) {
     copy_suite_scenario("delivery/one-recipient.json");
     copy_suite_scenario("entering/exit-echo-and-reenter.json");
     for (const std::string name : {"a", "b", "c", "d", "e"}) {
-        write(name + ".json", passing("tmp." + name));
+        write("tmp/" + name + ".json", passing("tmp." + name));
     }
     const auto all = run({"--list", scenarios().string()});
     ASSERT_EQ(all.status.code, 0) << describe(all);
@@ -358,8 +353,8 @@ TEST_F(RunCommand, TwoShardsListEveryCaseExactlyOnce) {
 }
 
 TEST_F(RunCommand, EmptyShardExitsZeroAndStillWritesReports) {
-    write("a.json", passing("tmp.a"));
-    write("b.json", passing("tmp.b"));
+    write("tmp/a.json", passing("tmp.a"));
+    write("tmp/b.json", passing("tmp.b"));
     const auto junit = file("shard.xml");
     const auto report = file("shard.json");
     const auto result = run({"--shard", "3/4", "--junit", junit.string(), "--json", report.string(),
@@ -384,10 +379,10 @@ TEST_F(RunCommand, EmptyShardExitsZeroAndStillWritesReports) {
 // ---- reports ----
 
 TEST_F(RunCommand, WritesAValidJUnitFileAndAJsonReportWithTheRightCounts) {
-    write("pass.json", passing("tmp.passes"));
-    write("must.json", failing("tmp.must-fails"));
-    write("should.json", failing("tmp.should-fails", "should"));
-    write("interop.json", failing("tmp.interop-fails", "interop"));
+    write("tmp/passes.json", passing("tmp.passes"));
+    write("tmp/must-fails.json", failing("tmp.must-fails"));
+    write("tmp/should-fails.json", failing("tmp.should-fails", "should"));
+    write("tmp/interop-fails.json", failing("tmp.interop-fails", "interop"));
     const auto junit = file("report.xml");
     const auto report = file("report.json");
     const auto result = run(
@@ -400,8 +395,8 @@ TEST_F(RunCommand, WritesAValidJUnitFileAndAJsonReportWithTheRightCounts) {
         run_process({"/usr/bin/xmllint", "--noout", "--schema",
                      (source_dir / "reports" / "junit.xsd").string(), junit.string()},
                     60s);
-    EXPECT_EQ(xmllint.status.code, 0) << describe(xmllint) << slurp(junit);
-    const auto xml = slurp(junit);
+    EXPECT_EQ(xmllint.status.code, 0) << describe(xmllint) << read_file(junit);
+    const auto xml = read_file(junit);
     EXPECT_NE(xml.find(R"(<testsuites name="xsime-conform" tests="4" failures="3" errors="0")"),
               std::string::npos)
         << xml;
@@ -434,8 +429,8 @@ TEST_F(RunCommand, WritesAValidJUnitFileAndAJsonReportWithTheRightCounts) {
 // ---- baseline, reruns, repetitions, the run deadline ----
 
 TEST_F(RunCommand, ExpectFailuresExcusesListedFailuresAndFailsOnListedPasses) {
-    write("pass.json", passing("tmp.passes"));
-    write("fail.json", failing("tmp.must-fails"));
+    write("tmp/passes.json", passing("tmp.passes"));
+    write("tmp/must-fails.json", failing("tmp.must-fails"));
     const auto baseline = file("known-failures.txt");
 
     std::ofstream(baseline) << "# known failures\ntmp.must-fails\n";
@@ -457,8 +452,8 @@ TEST_F(RunCommand, ExpectFailuresExcusesListedFailuresAndFailsOnListedPasses) {
 }
 
 TEST_F(RunCommand, RerunFailuresKeepsADeterministicFailureAndCountsAttempts) {
-    write("pass.json", passing("tmp.passes"));
-    write("fail.json", failing("tmp.must-fails"));
+    write("tmp/passes.json", passing("tmp.passes"));
+    write("tmp/must-fails.json", failing("tmp.must-fails"));
     const auto report = file("report.json");
     const auto result =
         run({"--rerun-failures", "2", "--json", report.string(), scenarios().string()});
@@ -478,7 +473,7 @@ TEST_F(RunCommand, RerunFailuresKeepsADeterministicFailureAndCountsAttempts) {
 }
 
 TEST_F(RunCommand, RepeatReportsEveryRepetition) {
-    write("pass.json", passing("tmp.passes"));
+    write("tmp/passes.json", passing("tmp.passes"));
     copy_suite_scenario("delivery/one-recipient.json");
     const auto report = file("report.json");
     const auto result =
@@ -495,7 +490,7 @@ TEST_F(RunCommand, RepeatReportsEveryRepetition) {
 }
 
 TEST_F(RunCommand, RunDeadlineStopsASleepingScenarioAndExitsThree) {
-    write("sleep.json", sleeping("tmp.sleeps", 5000));
+    write("tmp/sleeps.json", sleeping("tmp.sleeps", 5000));
     const auto report = file("report.json");
     const auto result = run({"--timeout", "1", "--json", report.string(), scenarios().string()});
     EXPECT_EQ(result.status.code, 3) << describe(result);
@@ -527,8 +522,8 @@ std::string with_fixture_message(const std::string& id) {
 }
 
 TEST_F(RunCommand, EmbeddedServerOverTfPasses) {
-    write("pass.json", passing("tmp.passes"));
-    write("mailbox.json", with_mailbox_check("tmp.mailbox"));
+    write("tmp/passes.json", passing("tmp.passes"));
+    write("tmp/mailbox.json", with_mailbox_check("tmp.mailbox"));
     const auto report = file("report.json");
     const auto result = run({"--transport", "tf", "--json", report.string(), scenarios().string()});
     EXPECT_EQ(result.status.code, 0) << describe(result);
@@ -539,9 +534,9 @@ TEST_F(RunCommand, EmbeddedServerOverTfPasses) {
 }
 
 TEST_F(RunCommand, RemoteFixturesSkipWhatTheyCannotMakeOrSee) {
-    write("pass.json", passing("tmp.passes"));
-    write("mailbox.json", with_mailbox_check("tmp.mailbox"));
-    write("message.json", with_fixture_message("tmp.fixture-message"));
+    write("tmp/passes.json", passing("tmp.passes"));
+    write("tmp/mailbox.json", with_mailbox_check("tmp.mailbox"));
+    write("tmp/fixture-message.json", with_fixture_message("tmp.fixture-message"));
     const auto report = file("report.json");
     const auto result = run({"--transport", "tf", "--fixtures", "remote", "--json", report.string(),
                              scenarios().string()});
@@ -579,7 +574,7 @@ protected:
 };
 
 TEST_F(RunOverTf, TargetWithoutRootUsesRemoteFixtures) {
-    write("pass.json", passing("tmp.passes"));
+    write("tmp/passes.json", passing("tmp.passes"));
     const auto report = file("report.json");
     const auto result =
         run({"--target", target(), "--transport", "tf", "--pubkey", public_key_, "--hash",
@@ -598,8 +593,8 @@ TEST_F(RunOverTf, TargetWithoutRootUsesRemoteFixtures) {
 }
 
 TEST_F(RunOverTf, RefusedHandshakeExitsThreeNamingTheStepAndTheAnswer) {
-    write("pass.json", passing("tmp.passes"));
-    write("other.json", passing("tmp.other"));
+    write("tmp/passes.json", passing("tmp.passes"));
+    write("tmp/other.json", passing("tmp.other"));
     const auto report = file("report.json");
     const auto result =
         run({"--target", target(), "--transport", "tf", "--pubkey", public_key_, "--hash",
@@ -626,7 +621,7 @@ TEST_F(RunOverTf, RefusedHandshakeExitsThreeNamingTheStepAndTheAnswer) {
 
 // The protocol's bounds for the session key, both accepted by the server.
 TEST_F(RunOverTf, SessionKeysOfSixteenAndTwoHundredFourteenBytes) {
-    write("pass.json", passing("tmp.passes"));
+    write("tmp/passes.json", passing("tmp.passes"));
     for (const std::string size : {"16", "214"}) {
         const auto result =
             run({"--target", target(), "--transport", "tf", "--pubkey", public_key_, "--hash",
@@ -638,7 +633,7 @@ TEST_F(RunOverTf, SessionKeysOfSixteenAndTwoHundredFourteenBytes) {
 }
 
 TEST_F(RunOverTf, WrongProtocolVersionIsStepOne) {
-    write("pass.json", passing("tmp.passes"));
+    write("tmp/passes.json", passing("tmp.passes"));
     const auto result = run({"--target", target(), "--transport", "tf", "--pubkey", public_key_,
                              "--hash", "the-hash", "--proto-version", "9.9", scenarios().string()});
     EXPECT_EQ(result.status.code, 3) << describe(result);

@@ -246,38 +246,6 @@ TEST(MatchWhole, MatchMismatchAndBadPattern) {
     EXPECT_EQ(out.captures.at("n"), "17");
 }
 
-// ---- ${} expansion ----
-
-std::string expanded(std::string_view text, const Variables& vars) {
-    auto out = expand(text, vars);
-    if (auto* error = std::get_if<ExpandError>(&out)) {
-        return "ERROR " + error->reason;
-    }
-    return std::get<std::string>(out);
-}
-
-TEST(Expand, NamesDollarsAndLiterals) {
-    const Variables vars{{"org", "xc-a-1"}, {"ts", "17"}};
-    EXPECT_EQ(expanded("/${org}", vars), "/xc-a-1");
-    EXPECT_EQ(expanded("${ts}:alice:${ts}", vars), "17:alice:17");
-    EXPECT_EQ(expanded("cost $$5", vars), "cost $5");
-    EXPECT_EQ(expanded("$${org}", vars), "${org}");
-    EXPECT_EQ(expanded("end$", vars), "end$");
-    EXPECT_EQ(expanded("a$b", vars), "a$b");
-    EXPECT_EQ(expanded("", vars), "");
-}
-
-TEST(Expand, ValuesAreNotExpandedAgain) {
-    const Variables vars{{"a", "${b}"}, {"b", "no"}};
-    EXPECT_EQ(expanded("${a}", vars), "${b}");
-}
-
-TEST(Expand, UnknownAndUnterminated) {
-    const Variables vars{{"org", "o"}};
-    EXPECT_EQ(expanded("x ${nope} y", vars), "ERROR unknown capture ${nope}");
-    EXPECT_EQ(expanded("x ${org", vars), "ERROR unterminated ${ at offset 2");
-}
-
 // ---- transcript descriptions ----
 
 TEST(Transcript, ClientFrames) {

@@ -5,6 +5,7 @@
 #include "harness/scenario_runner.hpp"
 #include "protocol/opcode.hpp"
 #include "tests/support/misbehaving_server.hpp"
+#include "tests/support/scenario_steps.hpp"
 #include "tests/support/server_process.hpp"
 
 #include <chrono>
@@ -52,12 +53,10 @@ Scenario login_scenario() {
     expect.match.opcode = protocol::raw(protocol::Opcode::message);
     expect.match.from = "alice";
     expect.match.text = Bytes{"hi", false};
-    for (StepAction action : std::vector<StepAction>{login, send, expect, ExitStep{}}) {
-        Step step;
-        step.session = "alice";
-        step.action = std::move(action);
-        step.json_pointer = "/steps/" + std::to_string(s.steps.size());
-        s.steps.push_back(std::move(step));
+    s.steps = {test::make_step("alice", login), test::make_step("alice", send),
+               test::make_step("alice", expect), test::make_step("alice", ExitStep{})};
+    for (std::size_t i = 0; i < s.steps.size(); ++i) {
+        s.steps[i].json_pointer = "/steps/" + std::to_string(i);
     }
     return s;
 }

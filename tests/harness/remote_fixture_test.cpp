@@ -5,6 +5,7 @@
 #include "harness/remote_fixture.hpp"
 #include "harness/scenario_runner.hpp"
 #include "protocol/tf_framing.hpp"
+#include "tests/support/scenario_steps.hpp"
 #include "tests/support/server_process.hpp"
 
 #include <atomic>
@@ -336,10 +337,8 @@ TEST_F(RemoteFixtureServerTest, ARunnerCaseOverItRunsUpToTheMailboxCheck) {
     scenario.name = "delivery with a remote fixture";
     scenario.sessions = {"alice", "bob"};
     scenario.fixture.users = {"alice", "bob"};
-    const auto add = [&](std::string session, StepAction action) {
-        Step s;
-        s.session = std::move(session);
-        s.action = std::move(action);
+    const auto add = [&](std::string session, auto action) {
+        Step s = test::make_step(std::move(session), std::move(action));
         s.json_pointer = "/steps/" + std::to_string(scenario.steps.size());
         scenario.steps.push_back(std::move(s));
     };

@@ -8,6 +8,7 @@
 #include "protocol/messages.hpp"
 #include "protocol/opcode.hpp"
 #include "protocol/tf_framing.hpp"
+#include "tests/support/scenario_steps.hpp"
 #include "tests/support/server_process.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -39,12 +40,9 @@ Bytes literal(std::string value) {
     return Bytes{std::move(value), true};
 }
 
-Step step(std::string session, StepAction action, std::string note = {}) {
-    Step s;
-    s.session = std::move(session);
-    s.action = std::move(action);
-    s.note = std::move(note);
-    return s;
+template <class A>
+Step step(std::string session, A action, std::string note = {}) {
+    return test::make_step(std::move(session), std::move(action), std::move(note));
 }
 
 LoginStep login(std::string user, std::optional<std::uint64_t> interval_ns = 5'000'000) {
@@ -67,6 +65,19 @@ ExpectStep expect_push(std::string from, std::string message) {
     e.match.from = std::move(from);
     e.match.text = text(std::move(message));
     return e;
+}
+
+TfCommandStep tf_command(std::string command, std::optional<std::string> expect_reply) {
+    TfCommandStep t;
+    t.command = std::move(command);
+    t.expect_reply = std::move(expect_reply);
+    return t;
+}
+
+SleepStep sleep_ms(std::uint32_t ms) {
+    SleepStep s;
+    s.ms = ms;
+    return s;
 }
 
 ExpectStep expect_header(std::uint8_t opcode, std::int32_t sz) {
@@ -364,7 +375,7 @@ TEST_F(RunnerTest, MailboxCountAndContent) {
     wrong.user = "bob";
     wrong.count = 5;
     options.step_timeout = 500ms; // the mailbox check polls until the step timeout
-    scenario.steps[2].action = wrong;
+    test::set_action(scenario.steps[2], wrong);
     const auto failed = run(scenario);
     EXPECT_EQ(failed.verdict, Verdict::fail) << explain(failed);
     EXPECT_TRUE(contains(failed.message, "mailbox check failed: 2 messages")) << failed.message;
@@ -374,7 +385,7 @@ TEST_F(RunnerTest, MailboxCountAndContent) {
     forbidden.user = "bob";
     forbidden.count = 2; // waits for the delivery, so the forbidden content is there to find
     forbidden.no_content_regex = ".*:alice:.*";
-    scenario.steps[2].action = forbidden;
+    test::set_action(scenario.steps[2], forbidden);
     const auto leaked = run(scenario);
     EXPECT_EQ(leaked.verdict, Verdict::fail) << explain(leaked);
     EXPECT_TRUE(contains(leaked.message, ":alice:hello' matches /.*:alice:.*/")) << leaked.message;
@@ -608,10 +619,10 @@ TEST_F(RunnerTest, ExitStartAndLoginTrackTheSessionLevel) {
 }
 
 TEST_F(RunnerTest, TfCommandsAndCloseThenReconnect) {
-    TfCommandStep unknown{"NOT_A_COMMAND", std::string("UNKNOWN")};
+    TfCommandStep unknown = tf_command("NOT_A_COMMAND", std::string("UNKNOWN"));
     // END has no reply, it closes: a "tf" step waits for a reply, so END goes as raw bytes.
     SendRawStep end{literal(protocol::encode_tf_message("END"))};
-    TfCommandStep any_reply{"ANOTHER", std::nullopt};
+    TfCommandStep any_reply = tf_command("ANOTHER", std::nullopt);
     auto scenario = make_scenario(
         "tf.commands", {"alice"},
         {step("alice", unknown), step("alice", login("alice")), step("alice", CloseStep{}),
@@ -622,7 +633,7 @@ TEST_F(RunnerTest, TfCommandsAndCloseThenReconnect) {
     const auto result = run(scenario);
     EXPECT_EQ(result.verdict, Verdict::pass) << explain(result);
 
-    TfCommandStep wrong{"NOT_A_COMMAND", std::string("OK")};
+    TfCommandStep wrong = tf_command("NOT_A_COMMAND", std::string("OK"));
     auto failing = make_scenario("tf.wrong", {"alice"}, {step("alice", wrong)});
     const auto failed = run(failing);
     EXPECT_EQ(failed.verdict, Verdict::fail) << explain(failed);
@@ -644,7 +655,7 @@ TEST_F(RunnerTest, ExpectMismatchAndTimeoutMessages) {
     ExpectStep skipping = expect_push("alice", "two");
     skipping.skip_pushes = true;
     skipping.within_ms = 500;
-    mismatch.steps[2].action = skipping;
+    test::set_action(mismatch.steps[2], skipping);
     const auto timed_out = run(mismatch);
     EXPECT_EQ(timed_out.verdict, Verdict::fail) << explain(timed_out);
     EXPECT_TRUE(timed_out.message.starts_with("nothing received within ")) << timed_out.message;
@@ -654,7 +665,7 @@ TEST_F(RunnerTest, ExpectMismatchAndTimeoutMessages) {
 TEST_F(RunnerTest, ScenarioDeadlineBoundsEverything) {
     auto scenario =
         make_scenario("deadline.sleep", {"alice"},
-                      {step("alice", login("alice")), step("", SleepStep{5000})}, users({"alice"}));
+                      {step("alice", login("alice")), step("", sleep_ms(5000))}, users({"alice"}));
     scenario.timeout_ms = 600;
     const auto start = steady::now();
     const auto result = run(scenario);
@@ -688,7 +699,7 @@ TEST_F(RunnerTest, LoadedScenarioWithCapturesOrgAndHexRuns) {
         {"mailbox": {"user": "bob", "count": 2, "content_regex": "[0-9]+:alice:cost \\$$5"}}
       ]
     })";
-    auto parsed = parse_scenario(json, "inline.json");
+    auto parsed = parse_scenario(json, "e2e/loaded.json");
     if (auto* errors = std::get_if<std::vector<LoadError>>(&parsed)) {
         FAIL() << format(errors->front());
     }
@@ -696,6 +707,56 @@ TEST_F(RunnerTest, LoadedScenarioWithCapturesOrgAndHexRuns) {
     const auto result = run(std::get<Scenario>(parsed));
     EXPECT_EQ(result.verdict, Verdict::pass) << explain(result);
     EXPECT_TRUE(contains(transcript_text(result), "'bob: ${x}!'")) << transcript_text(result);
+}
+
+// repeat, generated bytes and arithmetic on a captured timestamp, against the real server.
+TEST_F(RunnerTest, RepeatFillAndArithmeticRun) {
+    const std::string json = R"({
+      "id": "e2e.engine", "name": "the scenario engine's forms", "clauses": ["TEST"],
+      "requirement": "a test", "level": "must", "keywords": ["test"],
+      "fixture": {"users": ["alice", "bob"]},
+      "sessions": ["alice", "bob"],
+      "steps": [
+        {"session": "alice", "login": {"user": "alice"}},
+        {"session": "bob", "login": {"user": "bob", "interval_ms": 5}},
+        {"repeat": {"count": 3, "steps": [
+          {"session": "alice", "send": {"to": ["bob"], "text": "n${i:02}"}},
+          {"session": "bob", "expect": {"from": "alice", "text": "n${i:02}"}}]}},
+        {"session": "alice", "send": {"to": ["bob"], "text": {"fill": "ab", "count": 101}}},
+        {"session": "bob", "expect": {"payload_regex": "(?<t>[0-9]+):alice:(ab)+a",
+                                      "text": {"fill": "ab", "count": 101}}},
+        {"session": "bob", "setup": {"timestamp": "${t+1}"}},
+        {"session": "bob", "expect_nothing": {"ms": 100}}
+      ]
+    })";
+    auto parsed = parse_scenario(json, "e2e/engine.json");
+    if (auto* errors = std::get_if<std::vector<LoadError>>(&parsed)) {
+        FAIL() << format(errors->front());
+    }
+    options.keep_passing_transcripts = true;
+    const auto result = run(std::get<Scenario>(parsed));
+    EXPECT_EQ(result.verdict, Verdict::pass) << explain(result);
+    const auto text = transcript_text(result);
+    for (const auto* message : {"alice:n01", "alice:n02", "alice:n03"}) {
+        EXPECT_TRUE(contains(text, message)) << text;
+    }
+    // The setup carried the captured push timestamp plus one.
+    const auto at = text.find(":alice:abab");
+    ASSERT_NE(at, std::string::npos) << text;
+    const auto start = text.rfind(' ', at) + 1;
+    const auto pushed = std::stoull(text.substr(start, at - start));
+    EXPECT_TRUE(contains(text, "ts " + std::to_string(pushed + 1))) << text;
+
+    // A failure inside the block names its round.
+    auto wrong = parse_scenario(
+        std::string(json).replace(json.find("\"n${i:02}\"}}]"), 13, "\"n${i:01}\"}}]"),
+        "e2e/engine.json");
+    ASSERT_TRUE(std::holds_alternative<Scenario>(wrong));
+    options.keep_passing_transcripts = false;
+    const auto failed = run(std::get<Scenario>(wrong));
+    EXPECT_EQ(failed.verdict, Verdict::fail) << explain(failed);
+    EXPECT_EQ(failed.failed_step_pointer, "/steps/2/repeat/steps/1");
+    EXPECT_TRUE(contains(failed.message, "(i = 1)")) << failed.message;
 }
 
 #ifdef XSIME_SCENARIOS_DIR

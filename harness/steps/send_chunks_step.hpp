@@ -1,0 +1,24 @@
+// The same bytes in pieces, with a pause between them.
+#pragma once
+
+#include "harness/field_reader.hpp"
+#include "harness/json_document.hpp"
+#include "harness/scenario.hpp"
+#include "harness/steps/action.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace xsime::harness {
+
+struct SendChunksStep final : Action {
+    std::vector<Bytes> chunks;
+    std::uint32_t delay_ms = 0;
+
+    bool read(FieldReader& r, const Json& value, const std::string& pointer);
+    StepResult run(StepContext& context) const override;
+};
+
+} // namespace xsime::harness
