@@ -5,7 +5,8 @@
 
 namespace xsime::harness {
 
-// In the order scenarios/FORMAT.md documents them.
+// In the order scenarios/FORMAT.md documents them. The list ends with a comment, so that a
+// new kind is one added line and no other line changes.
 #define XSIME_STEP_KINDS(X)                                                                        \
     X(login)                                                                                       \
     X(start)                                                                                       \
@@ -26,7 +27,8 @@ namespace xsime::harness {
     X(send_chunks)                                                                                 \
     X(close)                                                                                       \
     X(sleep)                                                                                       \
-    X(repeat)
+    X(repeat)                                                                                      \
+    /* a new kind: its line above this one */
 
 #define XSIME_DECLARE_KIND(name) const StepKind& name##_kind();
 XSIME_STEP_KINDS(XSIME_DECLARE_KIND)
