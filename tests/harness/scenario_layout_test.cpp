@@ -3,6 +3,7 @@
 // JSON value exactly.
 #include "harness/json_document.hpp"
 #include "harness/scenario_layout.hpp"
+#include "harness/scenario_loader.hpp"
 #include "tests/support/files.hpp"
 
 #include <algorithm>
@@ -220,6 +221,38 @@ std::vector<fs::path> scenario_files() {
 }
 
 using test::read_file;
+
+// A file loads to the same model before and after fmt: the same steps, written out the same
+// way, each at the same pointer with the same session, round and note. (A pretty-printed copy
+// stands for "before", since the shipped files are already canonical.)
+TEST(ScenarioLayout, AFileLoadsToTheSameModelBeforeAndAfterFormatting) {
+    for (const auto& file : scenario_files()) {
+        if (file.filename() == "schema.json" || file.filename() == "clauses.json") {
+            continue; // not scenarios
+        }
+        SCOPED_TRACE(file.string());
+        auto read = read_json_document(read_file(file));
+        ASSERT_TRUE(std::holds_alternative<JsonDocument>(read));
+        const auto& root = std::get<JsonDocument>(read).root;
+        const auto before = parse_scenario(root.dump(4), file);
+        const auto after = parse_scenario(canonical_layout(root), file);
+        ASSERT_TRUE(std::holds_alternative<Scenario>(before));
+        ASSERT_TRUE(std::holds_alternative<Scenario>(after));
+        const auto& a = std::get<Scenario>(before);
+        const auto& b = std::get<Scenario>(after);
+        EXPECT_EQ(a.id, b.id);
+        EXPECT_EQ(a.sessions, b.sessions);
+        EXPECT_EQ(a.fixture.users, b.fixture.users);
+        ASSERT_EQ(a.steps.size(), b.steps.size());
+        for (std::size_t i = 0; i < a.steps.size(); ++i) {
+            EXPECT_EQ(a.steps[i].kind, b.steps[i].kind);
+            EXPECT_EQ(a.steps[i].session, b.steps[i].session);
+            EXPECT_EQ(a.steps[i].json_pointer, b.steps[i].json_pointer);
+            EXPECT_EQ(a.steps[i].locals, b.steps[i].locals);
+            EXPECT_EQ(a.steps[i].note, b.steps[i].note);
+        }
+    }
+}
 
 TEST(ScenarioLayout, RealScenariosKeepTheirValueAndFormattingIsIdempotent) {
     const auto files = scenario_files();

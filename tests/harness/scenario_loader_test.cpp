@@ -372,6 +372,24 @@ TEST(ScenarioLoaderErrors, TheDocumentMustBeAnObject) {
     EXPECT_TRUE(only_error(errors_of_text("[1, 2]"), "", "one JSON object, got an array"));
 }
 
+TEST(ScenarioLoaderErrors, IdMustBeTheAreaFolderAndFileName) {
+    const auto doc = template_json().dump();
+    const auto wrong_name = parse_scenario(doc, "delivery/one-recipient-old.json");
+    ASSERT_TRUE(std::holds_alternative<std::vector<LoadError>>(wrong_name));
+    const auto& errors = std::get<std::vector<LoadError>>(wrong_name);
+    EXPECT_TRUE(has_error(errors, "/id",
+                          "the id must be <area folder>.<file name without .json>, here "
+                          "\"delivery.one-recipient-old\", got \"delivery.one-recipient\"",
+                          "delivery/one-recipient-old.json"));
+    EXPECT_EQ(errors.size(), 1U);
+    const auto wrong_folder = parse_scenario(doc, "scenarios/send/one-recipient.json");
+    ASSERT_TRUE(std::holds_alternative<std::vector<LoadError>>(wrong_folder));
+    EXPECT_EQ(std::get<std::vector<LoadError>>(wrong_folder).front().file,
+              "scenarios/send/one-recipient.json");
+    EXPECT_TRUE(std::holds_alternative<Scenario>(
+        parse_scenario(doc, "some/where/delivery/one-recipient.json")));
+}
+
 TEST(ScenarioLoaderErrors, BadIdPattern) {
     for (const std::string id :
          {"delivery", "Delivery.one", "delivery..one", "-a.b", "a.b_c", "a.b.", ""}) {

@@ -25,6 +25,15 @@ def load_cases(path):
     return {case["id"]: case for case in doc["cases"]}
 
 
+def all_steps(steps):
+    """The steps of a scenario, with the blocks of repeat steps written out once."""
+    for step in steps:
+        if "repeat" in step:
+            yield from all_steps(step["repeat"].get("steps", []))
+        else:
+            yield step
+
+
 def scenario_needs(scenarios_dir):
     needs = {}
     for path in glob.glob(os.path.join(scenarios_dir, "**", "*.json"), recursive=True):
@@ -35,7 +44,7 @@ def scenario_needs(scenarios_dir):
             doc = json.load(f)
         fixture = doc.get("fixture", {})
         local_only = bool(fixture.get("messages") or fixture.get("links"))
-        mailbox = any("mailbox" in step for step in doc["steps"])
+        mailbox = any("mailbox" in step for step in all_steps(doc["steps"]))
         needs[doc["id"]] = ("local fixture" if local_only else
                             "mailbox" if mailbox else None)
     return needs
