@@ -24,9 +24,9 @@ struct ExpandError {
 struct Reference {
     std::string name;
     std::int64_t offset = 0;
-    std::size_t width = 0; // 0: as is
-    bool numeric() const { return offset != 0 || width != 0 || has_offset; }
-    bool has_offset = false; // "+0" is still arithmetic
+    bool has_offset = false; // "+0" is still arithmetic: the value must be a number
+    std::size_t width = 0;   // 0: as is
+    bool numeric() const { return has_offset || width != 0; }
 };
 
 // Parses the text between "${" and "}"; nullopt with `why` set when it is not a reference.
