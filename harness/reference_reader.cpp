@@ -85,9 +85,9 @@ bool FieldReader::references(const std::string& text, const std::string& pointer
             ok = false;
         } else if (ref->numeric() && !is_number(ref->name)) {
             error(pointer, "\"${" + inner + "}\": " + ref->name +
-                               " is text, and arithmetic and padding need a number: a repeat's "
-                               "counter, or a capture whose group is digits only, like (?<" +
-                               ref->name + ">[0-9]+)");
+                               (ref->name == "org" ? " is the org unit's name, text" : " is text") +
+                               ", and arithmetic and padding need a number: a repeat's counter, "
+                               "or a capture whose group is digits only, like (?<t1>[0-9]+)");
             ok = false;
         }
         emit('x');

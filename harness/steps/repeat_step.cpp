@@ -31,21 +31,21 @@ bool read_repeat(FieldReader& r, const StepListReader& list, const Json& value,
     }
     std::uint64_t count = 0;
     std::string var = "i";
-    ok &= r.get(value, "count", pointer, true, &FieldReader::unsigned_integer, count,
-                std::uint64_t{1}, max_count);
-    ok &= r.get(value, "var", pointer, false, &FieldReader::non_empty, var);
+    const bool count_ok = r.get(value, "count", pointer, true, &FieldReader::unsigned_integer,
+                                count, std::uint64_t{1}, max_count);
+    bool var_ok = r.get(value, "var", pointer, false, &FieldReader::non_empty, var);
     std::string why;
     const auto ref = parse_reference(var, why);
-    if (value.contains("var") && (!ref || ref->numeric())) {
+    if (var_ok && value.contains("var") && (!ref || ref->numeric())) {
         r.error(child(pointer, "var"), "expected a counter name (letters, digits and '_', not "
                                        "starting with a digit), got " +
                                            quote(var));
-        ok = false;
-    } else if (r.is_defined(var)) {
+        var_ok = false;
+    } else if (var_ok && r.is_defined(var)) {
         r.error(child(pointer, "var"), "the counter ${" + var +
                                            "} is already defined here (an enclosing repeat or a "
                                            "capture): name this repeat's counter with \"var\"");
-        ok = false;
+        var_ok = false;
     }
     if (!value.contains("steps")) {
         r.error(child(pointer, "steps"), "required field \"steps\" is missing");
@@ -57,11 +57,13 @@ bool read_repeat(FieldReader& r, const StepListReader& list, const Json& value,
                 "expected a non-empty array of steps, got " + describe(steps));
         return false;
     }
-    if (!ok) {
-        return false;
+    if (!ok || !var_ok) {
+        return false; // without a valid counter, every use of it in the block would be an error
     }
     // The first round reports the block's mistakes once; later rounds differ only in ${var}.
-    for (std::uint64_t round = 1; round <= count; ++round) {
+    // With a bad count, the block is still read once, so that its mistakes show too.
+    const auto rounds = count_ok ? count : 1;
+    for (std::uint64_t round = 1; round <= rounds; ++round) {
         r.define_local(var);
         const bool read =
             list.read(steps, child(pointer, "steps"), {{var, std::to_string(round)}}, out);
@@ -70,7 +72,7 @@ bool read_repeat(FieldReader& r, const StepListReader& list, const Json& value,
             return false;
         }
     }
-    return true;
+    return count_ok;
 }
 } // namespace
 

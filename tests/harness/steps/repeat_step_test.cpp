@@ -93,6 +93,13 @@ TEST(RepeatStep, CountMustBeAPositiveIntegerWithinTheBound) {
             << listing(errors);
     }
     EXPECT_TRUE(errors_of(scenario_with({repeat(1000, {send_numbered()})})).empty());
+    // With a bad count the block is still read once: its own mistakes show too.
+    const auto both = errors_of(scenario_with(
+        {repeat(0, {{{"session", "alice"}, {"setup", {{"timestamp", "${org+1}"}}}}})}));
+    ASSERT_EQ(both.size(), 2U) << listing(both);
+    EXPECT_EQ(both[0].pointer, "/steps/0/repeat/count");
+    EXPECT_EQ(both[1].pointer, "/steps/0/repeat/steps/0/setup/timestamp");
+    EXPECT_NE(both[1].message.find("org is the org unit's name, text"), std::string::npos);
 }
 
 TEST(RepeatStep, BlockErrorsAreReportedOnceWithTheirPointer) {
