@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace xsime::harness {
@@ -22,9 +23,16 @@ public:
     virtual void cleanup(const std::string& org) = 0;
     // The contents of the message files in `user`'s messages/ (regular files whose names
     // do not start with '.'), sorted; std::nullopt when this host cannot observe them
-    // (a remote target), which makes mailbox checks "skipped", never "passed".
+    // (a remote target), which makes content checks "skipped", never "passed".
     virtual std::optional<std::vector<std::string>> messages(const std::string& org,
                                                              const std::string& user) = 0;
+    // How many message files `user`'s messages/ holds (regular files whose names do not
+    // start with '.'; folders such as blacklist/ and other entries are not counted), 0 when
+    // the folder does not exist, or in the string why the host failed to look (a transport
+    // error, a refusal); std::nullopt when this host cannot count at all. Unlike messages(),
+    // it does not depend on how a server names or formats stored messages.
+    virtual std::optional<std::variant<std::size_t, std::string>>
+    message_count(const std::string& org, const std::string& user) = 0;
     virtual std::string describe() const = 0;
     // Why this host cannot make `fixture` (some of its parts are out of its reach), or
     // std::nullopt when it can. The runner skips such a case before preparing anything.

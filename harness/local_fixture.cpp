@@ -126,15 +126,18 @@ void LocalFixture::cleanup(const std::string& org) {
     }
 }
 
-std::optional<std::vector<std::string>> LocalFixture::messages(const std::string& org,
-                                                               const std::string& user) {
-    std::vector<std::string> contents;
-    if (!valid_org_name(org) || check_inside_org("user", user)) {
-        return contents;
-    }
-    const fs::path dir = root_ / org / user / "messages";
-    std::error_code ec;
+namespace {
+
+// The message files of <root>/<org>/<user>/messages: regular files (not symlinks) whose
+// names do not start with '.', sorted; none when the folder does not exist.
+std::vector<fs::path> message_files(const fs::path& root, const std::string& org,
+                                    const std::string& user) {
     std::vector<fs::path> files;
+    if (!valid_org_name(org) || check_inside_org("user", user)) {
+        return files;
+    }
+    const fs::path dir = root / org / user / "messages";
+    std::error_code ec;
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
         const auto name = it->path().filename().string();
         std::error_code status_ec;
@@ -145,6 +148,20 @@ std::optional<std::vector<std::string>> LocalFixture::messages(const std::string
         files.push_back(it->path());
     }
     std::sort(files.begin(), files.end());
+    return files;
+}
+
+} // namespace
+
+std::optional<std::variant<std::size_t, std::string>>
+LocalFixture::message_count(const std::string& org, const std::string& user) {
+    return message_files(root_, org, user).size();
+}
+
+std::optional<std::vector<std::string>> LocalFixture::messages(const std::string& org,
+                                                               const std::string& user) {
+    std::vector<std::string> contents;
+    const auto files = message_files(root_, org, user);
     for (const auto& file : files) {
         // A file removed meanwhile (auto delete) is simply not there any more.
         std::ifstream in(file, std::ios::binary);

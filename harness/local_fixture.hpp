@@ -35,6 +35,9 @@ public:
     // exist. Never std::nullopt: this host can always look.
     std::optional<std::vector<std::string>> messages(const std::string& org,
                                                      const std::string& user) override;
+    // The number of files messages() would read (a symlink is not counted); never an error.
+    std::optional<std::variant<std::size_t, std::string>>
+    message_count(const std::string& org, const std::string& user) override;
     std::string describe() const override;
 
     const std::filesystem::path& root() const { return root_; }

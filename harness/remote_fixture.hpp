@@ -5,11 +5,16 @@
 // Assumptions about the target: at the TF command level it understands `MKDIR <path>` (one
 // folder, the parent must exist), `TOUCH <path>` (an empty file), `RMDIR <path>` (a folder
 // and everything in it), paths relative to its root beginning with '/', one space between
-// word and path, each answered `OK` or `FAILED <reason>`.
+// word and path, each answered `OK` or `FAILED <reason>`; for observations, `LS <path>`
+// answered with `CONT <data>` chunks (each answered `CONT`) and `OK`, or `FAILED 10` for a
+// missing folder, and `FSTAT <path>` answered `OK <T> ...` or `FAILED 9`.
 //
 // What the commands cannot do is said up front by unsupported(): message files (their
-// content and chosen timestamps) and symlinks. Mailboxes cannot be looked into, so
-// messages() is std::nullopt and mailbox checks are reported as skipped, never passed.
+// content and chosen timestamps) and symlinks. A mailbox is observed through `LS` and
+// `FSTAT` (docs/tf-transport.md) only in what does not depend on how a server names or
+// formats stored messages: how many files messages/ holds, the names in its blacklist/,
+// whether a folder exists. Message contents cannot be read, so messages() is std::nullopt
+// and content checks are reported as skipped, never passed.
 //
 // Holds no state besides the transport: concurrent cases may prepare and clean up at once,
 // each on its own connection (the runner already connects concurrently).
@@ -18,8 +23,11 @@
 #include "harness/fixture_host.hpp"
 #include "harness/transport.hpp"
 
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 namespace xsime::harness {
@@ -41,9 +49,33 @@ public:
     // `RMDIR /<org>` on one connection, bounded by the command timeout; any error is ignored
     // (a leftover folder is not the target's conformance problem) and nothing is thrown.
     void cleanup(const std::string& org) override;
-    // Always std::nullopt: the target's mailbox cannot be observed through TF commands.
+    // Always std::nullopt: message contents cannot be read through TF commands.
     std::optional<std::vector<std::string>> messages(const std::string& org,
                                                      const std::string& user) override;
+    // The regular files of <org>/<user>/messages/ whose names do not start with '.', through
+    // `LS` (blacklist/ and other entries are not counted); 0 when the server answers that
+    // the folder does not exist (`FAILED 10`). An error names the command and the answer.
+    std::optional<std::variant<std::size_t, std::string>>
+    message_count(const std::string& org, const std::string& user) override;
+
+    // One entry of a listing: 'F' (file), 'D' (folder) or 'U' (other), and its name relative
+    // to the listed folder, without a trailing '/'.
+    using Entry = std::pair<char, std::string>;
+    // The entries of `path` (below the root, beginning with '/') through `LS` or, when
+    // `recursive`, `LSR`, answering every `CONT <data>` chunk with `CONT` until `OK`; both the
+    // wire form (`F: name`, `D: name/`) and the documented one (`F /path`, only the last
+    // component kept) are read. std::nullopt when the server answers `FAILED 10` (no such
+    // folder); any other answer, or a listing over 16 MiB, is an error (string).
+    std::variant<std::optional<std::vector<Entry>>, std::string> list(const std::string& path,
+                                                                      bool recursive);
+    // The names of the files in <org>/<user>/messages/blacklist/, sorted; empty when that
+    // folder does not exist.
+    std::variant<std::vector<std::string>, std::string> blacklist(const std::string& org,
+                                                                  const std::string& user);
+    // Whether <org>/<path> exists and is a folder, through `FSTAT` (`OK D ...`: yes; `OK F`
+    // or `OK U`, or `FAILED 9`: no).
+    std::variant<bool, std::string> folder_exists(const std::string& org, const std::string& path);
+
     // "remote fixtures through TF commands on plain 127.0.0.1:4000"
     std::string describe() const override;
     // The fixture's messages and links, which no TF command can make; both reasons, joined
@@ -51,6 +83,9 @@ public:
     std::optional<std::string> unsupported(const Fixture& fixture) const override;
 
 private:
+    // A fresh connection for an observation, or why there is none (in `error`).
+    std::unique_ptr<Connection> connect(std::string& error);
+
     Transport& transport_;
     Deadline command_timeout_;
 };

@@ -40,8 +40,9 @@ struct RunnerOptions {
 //   "FAILED" (implementations word the reason differently).
 // - "mailbox" checks poll the fixture every 20 ms until they hold or the step timeout
 //   passes (delivery to the folder is asynchronous and has no reply). A host that cannot
-//   observe the mailbox (remote fixtures) stops the case there as skipped, never passed:
-//   later steps may rely on the check's wait.
+//   observe what a check asks (remote fixtures: message contents; a count alone they can
+//   take) stops the case there as skipped, never passed: later steps may rely on the
+//   check's wait.
 // - A fixture the host cannot make (FixtureHost::unsupported: message files or symlinks
 //   through TF commands) skips the case before anything is sent.
 // - Reaching the scenario deadline is verdict fail (the target took too long); the

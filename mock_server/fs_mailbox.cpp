@@ -507,6 +507,128 @@ std::optional<MailboxError> empty_folder(const Fd& dir, const std::string& rel, 
     return std::nullopt;
 }
 
+// ---- the read-only TF commands: FSTAT, LS, LSR ----
+
+// Why `name` in `dir` cannot be read as asked, with its TF code: a symlink or an
+// unreadable entry is access denied (1), a missing one `missing_code` (9 or 10), and so is
+// a non-folder where a folder is needed.
+FileFailure read_problem(int dir, const std::string& name, std::string_view rel, int err,
+                         int missing_code) {
+    struct stat st {};
+    if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        const int stat_err = errno;
+        if (stat_err == ENOENT || stat_err == ENOTDIR) {
+            return FileFailure{missing_code, shown(rel) + " does not exist"};
+        }
+        return FileFailure{1, shown(rel) + ": " + cause(stat_err)};
+    }
+    if (S_ISLNK(st.st_mode)) {
+        return FileFailure{1, shown(rel) + " is a symlink"};
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        return FileFailure{missing_code, shown(rel) + " is not a folder"};
+    }
+    return FileFailure{1, shown(rel) + ": " + cause(err)};
+}
+
+// The read-only commands' walk: open_target's jail, but the root itself may be named.
+struct ReadTarget {
+    Fd parent;        // O_PATH; the root itself when `name` is empty
+    std::string name; // the last component, empty for the root
+    std::string rel;  // the normalised path below the root
+};
+
+std::variant<ReadTarget, FileFailure> open_read_target(const fs::path& root,
+                                                       std::string_view tmp_name,
+                                                       std::string_view path, int missing_code) {
+    if (path.find('\0') != std::string_view::npos) {
+        return FileFailure{1, "path contains a NUL byte"};
+    }
+    if (path.empty() || path.front() != '/') {
+        return FileFailure{1, "path does not begin with '/'"};
+    }
+    std::optional<std::string> rel = normalise(path);
+    if (!rel) {
+        return FileFailure{1, "'..' climbs out of the root"};
+    }
+    Fd dir(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (dir.get() < 0) {
+        return FileFailure{1, "the root cannot be opened: " + cause(errno)};
+    }
+    if (rel->empty()) {
+        return ReadTarget{std::move(dir), "", ""};
+    }
+    std::vector<std::string> parts;
+    for (std::size_t pos = 0; pos <= rel->size();) {
+        const std::size_t end = std::min(rel->find('/', pos), rel->size());
+        parts.push_back(rel->substr(pos, end - pos));
+        pos = end + 1;
+    }
+    if (parts.front() == tmp_name) {
+        return FileFailure{1, shown(parts.front()) + " is the server's temporary folder"};
+    }
+    std::string walked;
+    for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+        walked += (walked.empty() ? "" : "/") + parts[i];
+        Fd next(
+            ::openat(dir.get(), parts[i].c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (next.get() < 0) {
+            const int err = errno;
+            return read_problem(dir.get(), parts[i], walked, err, missing_code);
+        }
+        dir = std::move(next);
+    }
+    return ReadTarget{std::move(dir), std::move(parts.back()), std::move(*rel)};
+}
+
+char entry_type(mode_t mode) {
+    return S_ISREG(mode) ? 'F' : S_ISDIR(mode) ? 'D' : 'U';
+}
+
+// Appends the entries of `dir` to `out` (names prefixed with `prefix`), sorted by name, and
+// with `recursive` what is in each folder right after it, never following a symlink and
+// never deeper than max_remove_depth. `skip` (the temporary folder in the root) is left
+// out. A folder that vanishes or cannot be read meanwhile is listed without its content.
+void list_entries(const Fd& dir, const std::string& prefix, bool recursive, int depth,
+                  std::string_view skip, std::vector<ListEntry>& out) {
+    std::vector<ListEntry> entries;
+    const int listing = ::openat(dir.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR* stream = listing >= 0 ? ::fdopendir(listing) : nullptr;
+    if (stream == nullptr) {
+        if (listing >= 0) {
+            ::close(listing);
+        }
+        return;
+    }
+    while (const dirent* entry = ::readdir(stream)) {
+        const std::string_view name = entry->d_name;
+        if (name == "." || name == ".." || name == skip) {
+            continue;
+        }
+        struct stat st {};
+        if (::fstatat(dir.get(), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            continue; // removed meanwhile
+        }
+        entries.push_back({entry_type(st.st_mode), std::string(name)});
+    }
+    ::closedir(stream);
+    std::sort(entries.begin(), entries.end(),
+              [](const ListEntry& a, const ListEntry& b) { return a.name < b.name; });
+    for (auto& entry : entries) {
+        const std::string name = entry.name;
+        const bool descend = recursive && entry.type == 'D' && depth < max_remove_depth;
+        entry.name = prefix + name;
+        out.push_back(std::move(entry));
+        if (descend) {
+            const Fd sub(
+                ::openat(dir.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            if (sub.get() >= 0) {
+                list_entries(sub, prefix + name + "/", true, depth + 1, {}, out);
+            }
+        }
+    }
+}
+
 } // namespace
 
 FsMailbox::FsMailbox(const std::filesystem::path& root, Faults faults)
@@ -871,6 +993,57 @@ std::optional<MailboxError> FsMailbox::remove_folder(std::string_view path) {
         return MailboxError{cause(errno)};
     }
     return std::nullopt;
+}
+
+std::variant<FileStatus, FileFailure> FsMailbox::file_status(std::string_view path) {
+    auto opened = open_read_target(root_, tmp_dir_.filename().native(), path, 9);
+    if (auto* failure = std::get_if<FileFailure>(&opened)) {
+        return std::move(*failure);
+    }
+    const auto& [parent, name, rel] = std::get<ReadTarget>(opened);
+    struct stat st {};
+    const int rc = name.empty() ? ::fstat(parent.get(), &st)
+                                : ::fstatat(parent.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW);
+    if (rc != 0) {
+        const int err = errno;
+        if (err == ENOENT || err == ENOTDIR) {
+            return FileFailure{9, shown(rel) + " does not exist"};
+        }
+        return FileFailure{1, shown(rel) + ": " + cause(err)};
+    }
+    if (S_ISLNK(st.st_mode)) {
+        return FileFailure{1, shown(rel) + " is a symlink"};
+    }
+    const auto seconds = [](const timespec& t) {
+        return t.tv_sec < 0 ? std::uint64_t{0} : static_cast<std::uint64_t>(t.tv_sec);
+    };
+    return FileStatus{entry_type(st.st_mode), static_cast<std::uint64_t>(st.st_size),
+                      seconds(st.st_atim), seconds(st.st_mtim)};
+}
+
+std::variant<std::vector<ListEntry>, FileFailure> FsMailbox::list_folder(std::string_view path,
+                                                                         bool recursive) {
+    auto opened = open_read_target(root_, tmp_dir_.filename().native(), path, 10);
+    if (auto* failure = std::get_if<FileFailure>(&opened)) {
+        return std::move(*failure);
+    }
+    const auto& [parent, name, rel] = std::get<ReadTarget>(opened);
+    const Fd dir(name.empty() ? ::openat(parent.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                              : ::openat(parent.get(), name.c_str(),
+                                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (dir.get() < 0) {
+        const int err = errno;
+        if (name.empty()) {
+            return FileFailure{1, "the root cannot be opened: " + cause(err)};
+        }
+        auto failure = read_problem(parent.get(), name, rel, err, 10);
+        return failure;
+    }
+    std::vector<ListEntry> entries;
+    // The temporary folder is the server's own: not listed in the root.
+    list_entries(dir, "", recursive, 0,
+                 name.empty() ? std::string_view(tmp_dir_.filename().native()) : "", entries);
+    return entries;
 }
 
 std::mutex& FsMailbox::folder_mutex(const fs::path& messages) {

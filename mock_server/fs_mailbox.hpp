@@ -35,6 +35,9 @@ public:
     std::optional<MailboxError> touch_file(std::string_view path) override;
     std::optional<MailboxError> delete_file(std::string_view path) override;
     std::optional<MailboxError> remove_folder(std::string_view path) override;
+    std::variant<FileStatus, FileFailure> file_status(std::string_view path) override;
+    std::variant<std::vector<ListEntry>, FileFailure> list_folder(std::string_view path,
+                                                                  bool recursive) override;
 
 private:
     // readdir is no snapshot: a file linked while a listing runs may be missed while a later

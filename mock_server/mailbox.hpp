@@ -17,6 +17,29 @@ struct MailboxError {
     std::string reason; // for the log: which path, and why it was refused
 };
 
+// A refusal of FSTAT, LS or LSR: the TF code (1 access denied, 9 file does not exist, 10
+// directory does not exist) and the cause, which names paths as seen from the root.
+struct FileFailure {
+    int code = 0;
+    std::string reason;
+};
+
+// FSTAT's answer: `type` is 'F' (regular file), 'D' (folder) or 'U' (anything else).
+struct FileStatus {
+    char type = 'U';
+    std::uint64_t size = 0;
+    std::uint64_t atime = 0; // Unix seconds
+    std::uint64_t mtime = 0;
+};
+
+// One entry of an LS or LSR listing: `name` is relative to the listed folder (LSR:
+// "u1/messages/m1"), without a trailing '/'; `type` as in FileStatus.
+struct ListEntry {
+    char type = 'U';
+    std::string name;
+    friend bool operator==(const ListEntry&, const ListEntry&) = default;
+};
+
 struct OrgUnitRef {
     std::filesystem::path dir; // canonical, inside the root
 };
@@ -104,6 +127,18 @@ public:
     // RMDIR: a folder and everything in it; symlinks inside are removed as links, never
     // followed. It stops at the first entry it cannot remove, leaving the rest.
     virtual std::optional<MailboxError> remove_folder(std::string_view path) = 0;
+
+    // The read-only TF commands (docs/reference-server.md, "TF file commands"), on the same
+    // jail: `path` begins with '/', which alone names the root (allowed here); '..' that
+    // climbs out, a NUL byte, a symlink as any component (the last one too) and the
+    // server's temporary folder are refused with code 1.
+    // FSTAT: the entry's status; code 9 when it (or a folder on the way) is missing.
+    virtual std::variant<FileStatus, FileFailure> file_status(std::string_view path) = 0;
+    // LS (`recursive` false) or LSR: the folder's entries sorted by name, LSR's depth first
+    // (a folder, then what is in it); symlinks are listed as 'U' and never followed; code
+    // 10 when the folder is missing or not a folder.
+    virtual std::variant<std::vector<ListEntry>, FileFailure> list_folder(std::string_view path,
+                                                                          bool recursive) = 0;
 };
 
 } // namespace xsime::mock

@@ -1,6 +1,7 @@
 // The XSIME rules of the reference server: TF command level, module opcodes, delivery.
 #include "mock_server/session_core.hpp"
 
+#include "mock_server/tf_listing.hpp"
 #include "protocol/header.hpp"
 #include "protocol/messages.hpp"
 
@@ -20,6 +21,13 @@ constexpr std::string_view tf_touch = "TOUCH";
 constexpr std::string_view tf_del = "DEL";
 constexpr std::string_view tf_rmdir = "RMDIR";
 constexpr std::string_view tf_failed = "FAILED";
+// The read-only ones, and a listing's chunk answers.
+constexpr std::string_view tf_fstat = "FSTAT";
+constexpr std::string_view tf_ls = "LS";
+constexpr std::string_view tf_lsr = "LSR";
+constexpr std::string_view tf_date = "DATE";
+constexpr std::string_view tf_cont = "CONT";
+constexpr std::string_view tf_break = "BREAK";
 
 // A client's path in a reply or a log line: it may hold any byte, and a reply must stay
 // within the 64 KiB a TF peer accepts. Control bytes and backslashes are escaped (so the
@@ -155,11 +163,13 @@ void SessionCore::handle_tf(CoreOutput& out) {
             return;
         }
         const auto& command = std::get<std::string>(result);
-        if (command == protocol::tf_xsime_start) {
+        if (listing_) {
+            continue_listing(command, out);
+        } else if (command == protocol::tf_xsime_start) {
             enter_module(out);
         } else if (command == protocol::tf_end) {
             close(out, "client sent END");
-        } else if (!handle_file_command(command, out)) {
+        } else if (!handle_file_command(command, out) && !handle_read_command(command, out)) {
             log_("unknown TF command (" + std::to_string(command.size()) + " bytes)");
             append_tf(out, protocol::tf_unknown);
         }
@@ -204,6 +214,76 @@ bool SessionCore::handle_file_command(std::string_view command, CoreOutput& out)
         append_tf(out, protocol::tf_ok);
     }
     return true;
+}
+
+// "FSTAT <path>", "LS <path>", "LSR <path>" (the path as for the file commands) and
+// "DATE". The Mailbox reads the disk; the core only answers and paces the listing.
+bool SessionCore::handle_read_command(std::string_view command, CoreOutput& out) {
+    if (command == tf_date) {
+        append_tf(out, std::string(protocol::tf_ok) + " " + std::to_string(clock_()));
+        return true;
+    }
+    const auto space = command.find(' ');
+    const auto word = command.substr(0, space);
+    if (word != tf_fstat && word != tf_ls && word != tf_lsr) {
+        return false;
+    }
+    const std::string what = std::string(word);
+    if (space == std::string_view::npos || space + 1 == command.size()) {
+        log_("TF " + what + " refused: missing path");
+        append_tf(out, failure_reply({16, what + " needs a path"}));
+        return true;
+    }
+    const auto path = command.substr(space + 1);
+    const std::string subject = what + " " + printable(path);
+    if (word == tf_fstat) {
+        auto status = mailbox_.file_status(path);
+        if (const auto* failure = std::get_if<FileFailure>(&status)) {
+            log_("TF " + subject + " refused: " + printable(failure->reason));
+            append_tf(out, failure_reply(*failure));
+        } else {
+            log_("TF " + subject + ": done");
+            append_tf(out, fstat_reply(std::get<FileStatus>(status)));
+        }
+        return true;
+    }
+    auto listing = mailbox_.list_folder(path, word == tf_lsr);
+    if (const auto* failure = std::get_if<FileFailure>(&listing)) {
+        log_("TF " + subject + " refused: " + printable(failure->reason));
+        append_tf(out, failure_reply(*failure));
+        return true;
+    }
+    const auto& entries = std::get<std::vector<ListEntry>>(listing);
+    log_("TF " + subject + ": " + std::to_string(entries.size()) + " entries");
+    listing_chunks_ = listing_chunks(entries);
+    send_listing_chunk(out);
+    return true;
+}
+
+void SessionCore::send_listing_chunk(CoreOutput& out) {
+    if (listing_chunks_.empty()) {
+        listing_ = false;
+        append_tf(out, protocol::tf_ok);
+        return;
+    }
+    listing_ = true;
+    append_tf(out, std::string(tf_cont) + " " + listing_chunks_.front());
+    listing_chunks_.pop_front();
+}
+
+void SessionCore::continue_listing(std::string_view answer, CoreOutput& out) {
+    if (answer == tf_cont) {
+        send_listing_chunk(out);
+        return;
+    }
+    listing_ = false;
+    listing_chunks_.clear();
+    if (answer == tf_break) {
+        append_tf(out, protocol::tf_ok);
+        return;
+    }
+    close(out, "client answered a listing chunk with " + printable(answer) +
+                   " (expected CONT or BREAK)");
 }
 
 void SessionCore::handle_module(CoreOutput& out) {

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <string>
@@ -91,6 +92,13 @@ private:
     void handle_tf(CoreOutput& out);
     // MKDIR, TOUCH, DEL, RMDIR; false when `command` is none of them.
     bool handle_file_command(std::string_view command, CoreOutput& out);
+    // FSTAT, LS, LSR, DATE; false when `command` is none of them.
+    bool handle_read_command(std::string_view command, CoreOutput& out);
+    // Sends the listing's next chunk as "CONT <data>", or "OK" when none is left.
+    void send_listing_chunk(CoreOutput& out);
+    // The client's answer to a chunk: CONT goes on, BREAK ends the listing with OK, and
+    // anything else closes the connection.
+    void continue_listing(std::string_view answer, CoreOutput& out);
     void handle_module(CoreOutput& out);
     void enter_module(CoreOutput& out);
     void leave_module(CoreOutput& out);
@@ -118,6 +126,10 @@ private:
 
     Level level_ = Level::tf;
     bool closed_ = false;
+    // An LS or LSR listing is under way: the client owes CONT or BREAK for its last chunk,
+    // and `listing_chunks_` holds the chunks not sent yet.
+    bool listing_ = false;
+    std::deque<std::string> listing_chunks_;
     protocol::TfDecoder tf_;
     protocol::StreamDecoder frames_{protocol::Direction::to_server};
 

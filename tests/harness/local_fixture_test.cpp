@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <gtest/gtest.h>
 #include <string>
+#include <variant>
 
 namespace xsime::harness {
 namespace {
@@ -60,6 +61,8 @@ TEST_F(LocalFixtureTest, MessagesAreSortedContentsOfVisibleRegularFiles) {
     auto none = fixture.messages("o", "alice");
     ASSERT_TRUE(none.has_value());
     EXPECT_TRUE(none->empty());
+    EXPECT_EQ(fixture.message_count("o", "alice"),
+              (std::variant<std::size_t, std::string>(std::size_t{0})));
 
     const fs::path dir = temp.root() / "o" / "alice" / "messages";
     fs::create_directories(dir / "blacklist");
@@ -70,6 +73,9 @@ TEST_F(LocalFixtureTest, MessagesAreSortedContentsOfVisibleRegularFiles) {
     const auto got = fixture.messages("o", "alice");
     ASSERT_TRUE(got.has_value());
     EXPECT_EQ(*got, (std::vector<std::string>{"1:a:first", "2:b:second"}));
+    // The count takes the same files: no folder, no dot file, no symlink.
+    EXPECT_EQ(fixture.message_count("o", "alice"),
+              (std::variant<std::size_t, std::string>(std::size_t{2})));
 }
 
 TEST_F(LocalFixtureTest, CleanupRemovesTheOrgUnitButNotLinkTargets) {

@@ -5,6 +5,7 @@
 #include "harness/remote_fixture.hpp"
 #include "harness/scenario_runner.hpp"
 #include "protocol/tf_framing.hpp"
+#include "tests/support/files.hpp"
 #include "tests/support/scenario_steps.hpp"
 #include "tests/support/server_process.hpp"
 
@@ -292,6 +293,48 @@ TEST_F(RemoteFixtureTest, CleanupSendsOneRmdirAndIgnoresEveryError) {
     EXPECT_EQ(server.closes, 3u);
 }
 
+// ---- observations: LS and FSTAT ----
+
+TEST_F(RemoteFixtureTest, ObservationsReadListingsAndStatus) {
+    server.replies["LS /xc-o/bob/messages"] =
+        std::string("CONT F: 1700-1\nD: blacklist/\nF: .lock\nU: fifo\nF: 1700-2\n");
+    auto count = fixture.message_count("xc-o", "bob");
+    ASSERT_TRUE(count.has_value());
+    EXPECT_EQ(std::get<std::size_t>(*count), 2u) << "folders, dot files and others not counted";
+    EXPECT_EQ(server.commands, (std::vector<std::string>{"LS /xc-o/bob/messages", "CONT"}));
+
+    // The documented form: only the last component is the name.
+    server.replies["LS /xc-o/team/carol/messages"] =
+        std::string("CONT F /xc-o/team/carol/messages/a\nD /xc-o/team/carol/messages/blacklist/\n");
+    count = fixture.message_count("xc-o", "team//carol/");
+    EXPECT_EQ(std::get<std::size_t>(*count), 1u);
+
+    server.replies["LS /xc-o/dan/messages"] = std::string("FAILED 10 : Directory does not exist.");
+    EXPECT_EQ(std::get<std::size_t>(*fixture.message_count("xc-o", "dan")), 0u)
+        << "no messages/ folder: no messages";
+    server.replies["LS /xc-o/eve/messages"] = std::string("FAILED 1 : Access denied to location.");
+    EXPECT_EQ(std::get<std::string>(*fixture.message_count("xc-o", "eve")),
+              "LS /xc-o/eve/messages: the server answered 'FAILED 1 : Access denied to "
+              "location.'");
+    EXPECT_EQ(std::get<std::string>(*fixture.message_count("xc-o", "../x")),
+              "path '../x/messages' must be a relative path inside the org unit")
+        << "never sent";
+
+    server.replies["LS /xc-o/bob/messages/blacklist"] =
+        std::string("CONT F: mallory\nF: eve\nD: sub/\n");
+    EXPECT_EQ(std::get<std::vector<std::string>>(fixture.blacklist("xc-o", "bob")),
+              (std::vector<std::string>{"eve", "mallory"}));
+
+    server.replies["FSTAT /xc-o/bob"] = std::string("OK D 4096 1796049383 1796049383");
+    server.replies["FSTAT /xc-o/bob/f"] = std::string("OK F 0 1796049383 1796049383");
+    server.replies["FSTAT /xc-o/none"] = std::string("FAILED 9 : File does not exist.");
+    EXPECT_TRUE(std::get<bool>(fixture.folder_exists("xc-o", "bob")));
+    EXPECT_FALSE(std::get<bool>(fixture.folder_exists("xc-o", "bob/f")));
+    EXPECT_FALSE(std::get<bool>(fixture.folder_exists("xc-o", "none")));
+    EXPECT_EQ(server.connects, server.closes) << "every connection is closed";
+    EXPECT_EQ(fixture.messages("xc-o", "bob"), std::nullopt) << "contents stay out of reach";
+}
+
 // ---- against the real reference server (its MKDIR/TOUCH/RMDIR commands) ----
 
 class RemoteFixtureServerTest : public ::testing::Test {
@@ -355,16 +398,21 @@ TEST_F(RemoteFixtureServerTest, ARunnerCaseOverItRunsUpToTheMailboxCheck) {
     check.count = 1;
     ExpectStep push;
     push.match.payload_regex = "[0-9]+:alice:hello";
+    MailboxStep content;
+    content.user = "bob";
+    content.content_regex = ".*hello.*";
     add("alice", alice);
     add("alice", hello);
+    add("", check); // a count alone is observed through LS: it passes
     add("bob", bob);
     add("bob", push);
-    add("", check); // last: an unobservable check ends the scenario
+    add("", content); // last: a content check is not observable and ends the scenario
 
     RunnerOptions options{.step_timeout = 3000ms, .scenario_timeout = 20000ms};
     std::atomic<bool> cancel{false};
     const auto result = run_scenario(scenario, transport, fixture, options, cancel);
     EXPECT_EQ(result.verdict, Verdict::skipped) << result.message;
+    EXPECT_EQ(result.failed_step, 5u);
     EXPECT_EQ(result.skip_reason, "mailbox check not observable through remote fixtures "
                                   "through TF commands on " +
                                       transport.describe() + "; every step before it passed");
@@ -372,6 +420,55 @@ TEST_F(RemoteFixtureServerTest, ARunnerCaseOverItRunsUpToTheMailboxCheck) {
     for (const auto& entry : fs::directory_iterator(temp.root())) {
         EXPECT_FALSE(entry.path().filename().string().starts_with("xc-")) << entry.path();
     }
+}
+
+TEST_F(RemoteFixtureServerTest, ObservesTheMailboxThroughLsAndFstat) {
+    Fixture f;
+    f.users = {"alice", "bob"};
+    f.blacklist = {{"bob", {"mallory", "eve"}}};
+    f.dirs = {"bob/messages/not-a-message"};
+    ASSERT_EQ(fixture.prepare("xc-seen", f), std::nullopt) << server.stderr_text();
+    const fs::path messages = temp.root() / "xc-seen" / "bob" / "messages";
+    EXPECT_EQ(std::get<std::size_t>(*fixture.message_count("xc-seen", "bob")), 0u)
+        << "blacklist/ and other folders are not messages";
+    EXPECT_EQ(std::get<std::size_t>(*fixture.message_count("xc-seen", "alice")), 0u)
+        << "no messages/ yet";
+    for (const char* name : {"1700000000-a", "1700000001-b", ".hidden"}) {
+        test::write_file(messages / name, "1700000000:alice:hi");
+    }
+    fs::create_symlink(messages / "1700000000-a", messages / "1700000002-link");
+    EXPECT_EQ(std::get<std::size_t>(*fixture.message_count("xc-seen", "bob")), 2u);
+    EXPECT_EQ(std::get<std::vector<std::string>>(fixture.blacklist("xc-seen", "bob")),
+              (std::vector<std::string>{"eve", "mallory"}));
+    EXPECT_TRUE(std::get<bool>(fixture.folder_exists("xc-seen", "bob/messages/not-a-message")));
+    EXPECT_FALSE(std::get<bool>(fixture.folder_exists("xc-seen", "bob/messages/1700000000-a")));
+    EXPECT_FALSE(std::get<bool>(fixture.folder_exists("xc-seen", "carol")));
+    // A listing longer than one chunk is read whole.
+    for (int i = 0; i < 400; ++i) {
+        test::write_file(messages / ("1700000100-message-number-" + std::to_string(i)), "x");
+    }
+    EXPECT_EQ(std::get<std::size_t>(*fixture.message_count("xc-seen", "bob")), 402u);
+    fixture.cleanup("xc-seen");
+}
+
+TEST_F(RemoteFixtureServerTest, ACountCheckThatDoesNotHoldFailsRemotely) {
+    Scenario scenario;
+    scenario.id = "remote.count";
+    scenario.name = "a wrong count with a remote fixture";
+    scenario.sessions = {"alice"};
+    scenario.fixture.users = {"alice", "bob"};
+    MailboxStep check;
+    check.user = "bob";
+    check.count = 1;
+    Step s = test::make_step("", check);
+    s.json_pointer = "/steps/0";
+    scenario.steps.push_back(std::move(s));
+    RunnerOptions options{.step_timeout = 300ms, .scenario_timeout = 5000ms};
+    std::atomic<bool> cancel{false};
+    const auto result = run_scenario(scenario, transport, fixture, options, cancel);
+    EXPECT_EQ(result.verdict, Verdict::fail) << result.message;
+    EXPECT_EQ(result.message, "mailbox check failed: 0 messages (expected mailbox of 'bob': 1 "
+                              "messages)");
 }
 
 } // namespace

@@ -145,6 +145,10 @@ public:
                                                      const std::string&) override {
         return std::nullopt;
     }
+    std::optional<std::variant<std::size_t, std::string>>
+    message_count(const std::string&, const std::string&) override {
+        return std::nullopt;
+    }
     std::string describe() const override { return "a blind test fixture"; }
 
 private:
@@ -443,6 +447,10 @@ public:
     std::optional<std::vector<std::string>> messages(const std::string& org,
                                                      const std::string& user) override {
         return local_.messages(org, user);
+    }
+    std::optional<std::variant<std::size_t, std::string>>
+    message_count(const std::string& org, const std::string& user) override {
+        return local_.message_count(org, user);
     }
     std::string describe() const override { return "a limited test fixture"; }
     std::optional<std::string> unsupported(const Fixture& f) const override {

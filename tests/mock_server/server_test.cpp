@@ -186,6 +186,35 @@ TEST_F(ServerTest, FileCommandsPrepareAMailboxInsideTheRootOnly) {
     EXPECT_EQ(c.command(protocol::tf_xsime_start), protocol::tf_ok);
 }
 
+// A harness that cannot look into the server's folders observes a mailbox with LS, LSR
+// and FSTAT: the listing comes in CONT chunks the client paces, ended by OK.
+TEST_F(ServerTest, ListingCommandsObserveAMailboxInsideTheRootOnly) {
+    auto dave = client("dave");
+    dave.login("acme", "alice"); // creates messages/ and messages/blacklist/
+    auto c = client("c");
+    EXPECT_EQ(c.command("TOUCH /acme/alice/messages/blacklist/mallory"), "OK");
+    EXPECT_EQ(c.command("LS /acme/alice/messages"), "CONT D: blacklist/\n");
+    EXPECT_EQ(c.command("CONT"), "OK");
+    EXPECT_EQ(c.command("LSR /acme/alice"),
+              "CONT D: messages/\nD: messages/blacklist/\nF: messages/blacklist/mallory\n");
+    EXPECT_EQ(c.command("BREAK"), "OK");
+    EXPECT_TRUE(c.command("FSTAT /acme/alice/messages/blacklist/mallory").starts_with("OK F 0 "));
+    EXPECT_TRUE(c.command("FSTAT /acme").starts_with("OK D "));
+    EXPECT_EQ(c.command("LS /acme/none"),
+              "FAILED 10 : Directory does not exist. ('/acme/none' does not exist)");
+    EXPECT_EQ(c.command("FSTAT /acme/none"),
+              "FAILED 9 : File does not exist. ('/acme/none' does not exist)");
+
+    fs::create_directories(root_.base() / "outside");
+    fs::create_directory_symlink(root_.base() / "outside", root_.root() / "out");
+    EXPECT_EQ(c.command("LS /out"), "FAILED 1 : Access denied to location. ('/out' is a symlink)");
+    EXPECT_EQ(c.command("LSR /.."),
+              "FAILED 1 : Access denied to location. ('..' climbs out of the root)");
+    EXPECT_TRUE(c.command("DATE").starts_with("OK "));
+    // The session is still at the TF level and usable.
+    EXPECT_EQ(c.command(protocol::tf_xsime_start), protocol::tf_ok);
+}
+
 // ---- every opcode ----
 
 TEST_F(ServerTest, EveryOpcodeGetsItsReplyOrNone) {

@@ -7,10 +7,12 @@
 #include "protocol/tf_framing.hpp"
 #include "tests/support/files.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <random>
+#include <sys/stat.h>
 #include <vector>
 
 namespace xsime::mock {
@@ -461,6 +463,126 @@ TEST_F(SessionCoreTest, MidFrameTracksPartialInput) {
     EXPECT_FALSE(core.mid_frame());
     receive(core, protocol::encode_setup(0, 0).substr(0, 7));
     EXPECT_TRUE(core.mid_frame());
+}
+
+// ---- TF read-only commands: FSTAT, LS, LSR, DATE ----
+
+TEST_F(SessionCoreTest, FstatAndDateAnswerOnOneLine) {
+    auto& core = make_core();
+    const auto command = [&](std::string_view text) {
+        return receive(core, protocol::encode_tf_message(text)).bytes;
+    };
+    const auto reply = [](std::string_view text) { return protocol::encode_tf_message(text); };
+    { std::ofstream(root_ / "ime" / "alice" / "notes") << "twelve bytes"; }
+    // "OK <T> <size> <atime> <mtime>", times as the file system has them.
+    const auto notes = root_ / "ime" / "alice" / "notes";
+    struct stat st {};
+    ASSERT_EQ(::stat(notes.c_str(), &st), 0);
+    EXPECT_EQ(command("FSTAT /ime/alice/notes"),
+              reply("OK F 12 " + std::to_string(st.st_atim.tv_sec) + " " +
+                    std::to_string(st.st_mtim.tv_sec)));
+    const auto body = [&](std::string_view text) {
+        return std::get<std::string>(protocol::decode_tf_message(command(text)).result);
+    };
+    EXPECT_TRUE(body("FSTAT /ime").starts_with("OK D "));
+    EXPECT_TRUE(body("FSTAT /").starts_with("OK D ")) << "the root may be looked at";
+    EXPECT_EQ(command("FSTAT /ime/nobody"),
+              reply("FAILED 9 : File does not exist. ('/ime/nobody' does not exist)"));
+    EXPECT_EQ(command("FSTAT /nope/x"),
+              reply("FAILED 9 : File does not exist. ('/nope' does not exist)"));
+    EXPECT_EQ(command("FSTAT /../x"),
+              reply("FAILED 1 : Access denied to location. ('..' climbs out of the root)"));
+    fs::create_directory_symlink(root_ / "ime", root_ / "link");
+    EXPECT_EQ(command("FSTAT /link"),
+              reply("FAILED 1 : Access denied to location. ('/link' is a symlink)"));
+    EXPECT_EQ(command("FSTAT /link/alice"),
+              reply("FAILED 1 : Access denied to location. ('/link' is a symlink)"));
+    EXPECT_EQ(command("FSTAT"), reply("FAILED 16 : Missing parameter. (FSTAT needs a path)"));
+    now_ = 1796049383;
+    EXPECT_EQ(command("DATE"), reply("OK 1796049383"));
+    EXPECT_EQ(command("DATE x"), reply(protocol::tf_unknown));
+    EXPECT_FALSE(core.in_module());
+}
+
+TEST_F(SessionCoreTest, LsAndLsrListInChunksThatTheClientPaces) {
+    auto& core = make_core();
+    const auto command = [&](std::string_view text) {
+        return receive(core, protocol::encode_tf_message(text)).bytes;
+    };
+    const auto reply = [](std::string_view text) { return protocol::encode_tf_message(text); };
+    fs::create_directories(root_ / "ime" / "alice" / "messages" / "blacklist");
+    std::ofstream(root_ / "ime" / "alice" / "messages" / "m1") << "x";
+    std::ofstream(root_ / "ime" / "alice" / "messages" / "blacklist" / "mallory");
+    fs::create_directory_symlink(root_ / "ime", root_ / "ime" / "alice" / "messages" / "link");
+
+    EXPECT_EQ(command("LS /ime/alice/messages"), reply("CONT D: blacklist/\nU: link\nF: m1\n"));
+    EXPECT_EQ(command("CONT"), reply("OK"));
+    EXPECT_EQ(command("LSR /ime/alice"),
+              reply("CONT D: messages/\nD: messages/blacklist/\nF: messages/blacklist/mallory\n"
+                    "U: messages/link\nF: messages/m1\n"))
+        << "names relative to the listed folder, the symlink never followed";
+    EXPECT_EQ(command("BREAK"), reply("OK"));
+    EXPECT_EQ(command("LS /ime/bob"), reply("OK")) << "an empty folder: no chunk at all";
+    EXPECT_EQ(command("LS /ime/none"),
+              reply("FAILED 10 : Directory does not exist. ('/ime/none' does not exist)"));
+    EXPECT_EQ(command("LS /ime/alice/messages/m1"),
+              reply("FAILED 10 : Directory does not exist. ('/ime/alice/messages/m1' is not a "
+                    "folder)"));
+    EXPECT_EQ(command("LS /ime/alice/messages/link"),
+              reply("FAILED 1 : Access denied to location. ('/ime/alice/messages/link' is a "
+                    "symlink)"));
+    EXPECT_EQ(command("LSR /ime/alice/messages/link/bob"),
+              reply("FAILED 1 : Access denied to location. ('/ime/alice/messages/link' is a "
+                    "symlink)"));
+    EXPECT_EQ(command("LS /ime/../.."),
+              reply("FAILED 1 : Access denied to location. ('..' climbs out of the root)"));
+    EXPECT_EQ(command("LS /.xsime-tmp"),
+              reply("FAILED 1 : Access denied to location. ('/.xsime-tmp' is the server's "
+                    "temporary folder)"));
+    EXPECT_EQ(command("LS /"), reply("CONT D: ime/\n")) << "the temporary folder is not listed";
+    EXPECT_EQ(command("CONT"), reply("OK"));
+    EXPECT_EQ(command("LS"), reply("FAILED 16 : Missing parameter. (LS needs a path)"));
+    // Still at the TF level, and usable.
+    EXPECT_EQ(receive(core, start()).bytes, reply("OK"));
+}
+
+TEST_F(SessionCoreTest, ALongListingComesInChunksOfWholeEntries) {
+    auto& core = make_core();
+    const auto dir = root_ / "ime" / "carol";
+    for (int i = 0; i < 300; ++i) {
+        std::ofstream(dir / ("message-file-" + std::to_string(1000 + i)));
+    }
+    const auto decode = [](const std::string& bytes) {
+        std::vector<std::string> bodies;
+        std::string_view rest = bytes;
+        while (!rest.empty()) {
+            const auto step = protocol::decode_tf_message(rest);
+            bodies.push_back(std::get<std::string>(step.result));
+            rest.remove_prefix(step.consumed);
+        }
+        return bodies;
+    };
+    // The client may send its answers ahead (pipelined): each is read in turn.
+    std::string data;
+    auto bodies = decode(receive(core, protocol::encode_tf_message("LS /ime/carol")).bytes);
+    while (bodies.size() == 1 && bodies[0].starts_with("CONT ")) {
+        EXPECT_LE(bodies[0].size() - 5, 4096u);
+        EXPECT_TRUE(bodies[0].ends_with("\n")) << "whole entries only";
+        data += bodies[0].substr(5);
+        bodies = decode(receive(core, protocol::encode_tf_message("CONT")).bytes);
+    }
+    ASSERT_EQ(bodies, std::vector<std::string>{"OK"});
+    EXPECT_EQ(std::count(data.begin(), data.end(), '\n'), 300);
+    EXPECT_TRUE(data.starts_with("F: message-file-1000\nF: message-file-1001\n"));
+
+    // BREAK after the first chunk ends it; anything else there closes the connection.
+    EXPECT_EQ(decode(receive(core, protocol::encode_tf_message("LS /ime/carol")).bytes).size(), 1u);
+    EXPECT_EQ(receive(core, protocol::encode_tf_message("BREAK")).bytes,
+              protocol::encode_tf_message("OK"));
+    receive(core, protocol::encode_tf_message("LS /ime/carol"));
+    auto out = receive(core, protocol::encode_tf_message("MKDIR /ime/x"));
+    EXPECT_TRUE(out.close_reason.has_value());
+    EXPECT_FALSE(fs::exists(root_ / "ime" / "x"));
 }
 
 // ---- TF file commands ----
