@@ -94,7 +94,8 @@ int run(const RunOptions& options) {
     }
     auto& target = std::get<RunTarget>(reached);
     const auto preflight_error =
-        preflight(*target.transport, std::chrono::milliseconds(options.step_timeout_ms));
+        preflight(*target.transport, {plan.tf, plan.target.has_value(),
+                                      std::chrono::milliseconds(options.step_timeout_ms)});
 
     const bool tty = ::isatty(STDOUT_FILENO) == 1;
     reports::ConsoleReporter console(std::cout, tty, tty);
@@ -227,6 +228,11 @@ void setup_cmd_run(CLI::App& app, int& exit_code) {
     cmd->add_option("paths", options->paths,
                     "Scenario files or folders (default: scenarios/ in the current folder)")
         ->type_name("PATH");
+    cmd->add_option("--clauses", options->clauses,
+                    "The clause catalogue the scenarios' clause ids are checked against "
+                    "(default: clauses.json in the first folder given, else "
+                    "scenarios/clauses.json; none found: ids are not checked)")
+        ->type_name("FILE");
     // In this order in --help.
     add_target_options(*cmd, *options);
     add_selection_options(*cmd, *options);

@@ -1,6 +1,8 @@
 // Loading, listing and checking the scenarios `xsime-conform run` runs (run_scenarios.hpp).
 #include "cli/run_scenarios.hpp"
 
+#include "harness/coverage.hpp"
+
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
@@ -12,6 +14,68 @@ namespace {
 
 std::string count_of(std::size_t count) {
     return std::to_string(count) + (count == 1 ? " scenario" : " scenarios");
+}
+
+// The clause catalogue: --clauses, else clauses.json in the first folder given, else
+// scenarios/clauses.json (what `coverage` reads by default); none when neither exists.
+std::optional<std::filesystem::path>
+find_catalogue(const RunOptions& options, const std::vector<std::filesystem::path>& paths) {
+    if (!options.clauses.empty()) {
+        return std::filesystem::path(options.clauses);
+    }
+    std::error_code ignored;
+    const auto first_folder =
+        std::find_if(paths.begin(), paths.end(), [&](const std::filesystem::path& path) {
+            return std::filesystem::is_directory(path, ignored);
+        });
+    if (first_folder != paths.end() &&
+        std::filesystem::is_regular_file(*first_folder / "clauses.json", ignored)) {
+        return *first_folder / "clauses.json";
+    }
+    const std::filesystem::path project = std::filesystem::path("scenarios") / "clauses.json";
+    if (std::filesystem::is_regular_file(project, ignored)) {
+        return project;
+    }
+    return std::nullopt;
+}
+
+// A scenario citing a clause id the catalogue does not have becomes a file error, like any
+// broken file: the others still run, and the run exits 2.
+std::optional<RunStop> check_clause_ids(const RunOptions& options,
+                                        const std::vector<std::filesystem::path>& paths,
+                                        harness::LoadResult& loaded) {
+    const auto file = find_catalogue(options, paths);
+    if (!file) {
+        std::cerr << "xsime-conform run: no clause catalogue (clauses.json in the first folder "
+                     "given, or scenarios/clauses.json): clause ids are not checked (see "
+                     "--clauses)\n";
+        return std::nullopt;
+    }
+    auto catalogue = harness::load_clauses(*file);
+    if (auto* error = std::get_if<std::string>(&catalogue)) {
+        return RunStop{exit_usage, *error};
+    }
+    std::set<std::string> known;
+    for (const auto& clause : std::get<std::vector<harness::Clause>>(catalogue)) {
+        known.insert(clause.id);
+    }
+    std::vector<harness::Scenario> kept;
+    for (auto& scenario : loaded.scenarios) {
+        bool valid = true;
+        for (std::size_t i = 0; i < scenario.clauses.size(); ++i) {
+            if (known.count(scenario.clauses[i]) == 0) {
+                loaded.errors.push_back({scenario.file.string(), "/clauses/" + std::to_string(i),
+                                         "unknown clause id \"" + scenario.clauses[i] +
+                                             "\" (not in " + file->string() + ")"});
+                valid = false;
+            }
+        }
+        if (valid) {
+            kept.push_back(std::move(scenario));
+        }
+    }
+    loaded.scenarios = std::move(kept);
+    return std::nullopt;
 }
 
 } // namespace
@@ -29,6 +93,9 @@ load_run_scenarios(const RunOptions& options, const std::set<std::string>& expec
         paths.emplace_back("scenarios");
     }
     auto loaded = harness::load_scenarios(paths);
+    if (auto stop = check_clause_ids(options, paths, loaded)) {
+        return std::move(*stop);
+    }
     for (const auto& error : loaded.errors) {
         std::cerr << harness::format(error) << '\n';
     }

@@ -14,9 +14,12 @@
 
 namespace xsime::cli {
 
-// The scenarios of the PATH arguments (default: scenarios/ in the current folder). Each file
-// error is printed on stderr, and a warning for each baseline id that names no loaded
-// scenario. Stops only when no path is given and there is no scenarios/ folder.
+// The scenarios of the PATH arguments (default: scenarios/ in the current folder). A scenario
+// citing a clause id the catalogue does not have is a file error too (the catalogue: --clauses,
+// else clauses.json in the first folder given, else scenarios/clauses.json; when there is none,
+// a note says once that ids are not checked). Each file error is printed on stderr, and a
+// warning for each baseline id that names no loaded scenario. Stops when no path is given and
+// there is no scenarios/ folder, or when the catalogue cannot be read.
 std::variant<harness::LoadResult, RunStop>
 load_run_scenarios(const RunOptions& options, const std::set<std::string>& expected_failures);
 

@@ -81,6 +81,18 @@ std::string_view recap_word(const CaseResult& result) {
     return "";
 }
 
+// In id order, repetitions of one scenario in their order.
+void by_id(std::vector<const CaseResult*>& cases) {
+    std::stable_sort(cases.begin(), cases.end(), [](const CaseResult* a, const CaseResult* b) {
+        return a->id != b->id ? a->id < b->id : a->repetition < b->repetition;
+    });
+}
+
+std::string repetition_note(const CaseResult& result) {
+    return result.repetition > 0 ? " (repetition " + std::to_string(result.repetition + 1) + ")"
+                                 : "";
+}
+
 std::string pad(std::string_view text, std::size_t width) {
     std::string out(text);
     if (out.size() < width) {
@@ -231,20 +243,97 @@ void ConsoleReporter::on_case(const CaseResult& result, std::size_t done, std::s
     out_.flush();
 }
 
-void ConsoleReporter::on_finish(const RunResult& run, const Outcome& outcome) {
-    const std::lock_guard lock(mutex_);
-    clear_progress();
-
-    const int passed = outcome.count(Verdict::pass);
+void ConsoleReporter::print_counts(const RunResult& run, const Outcome& outcome) {
     const int failed = outcome.count(Verdict::fail);
     const int errors = outcome.count(Verdict::error);
-    const auto row = [&](std::string_view label, int value, const std::string& note = "") {
+    const auto row = [&](std::string_view label, const std::string& value,
+                         const std::string& note = "") {
         out_ << "  " << pad(label, 20) << value;
         if (!note.empty()) {
             out_ << "  (" << note << ")";
         }
         out_ << '\n';
     };
+    const auto count = [&](std::string_view label, int value, const std::string& note = "") {
+        row(label, std::to_string(value), note);
+    };
+    // Where the scenarios' users and messages were made: a remote run cannot make them all.
+    if (const auto fixtures = run.settings.find("fixtures"); fixtures != run.settings.end()) {
+        row("fixtures", one_line(fixtures->second),
+            fixtures->second == "remote"  ? "made through TF commands MKDIR/TOUCH/DEL/RMDIR"
+            : fixtures->second == "local" ? "made in the target's mailbox root on this machine"
+                                          : "");
+    }
+    count("passed", outcome.count(Verdict::pass));
+    count("failed", failed,
+          failed == 0
+              ? ""
+              : "must " + std::to_string(outcome.count(Verdict::fail, Level::must)) + ", should " +
+                    std::to_string(outcome.count(Verdict::fail, Level::should)) + ", interop " +
+                    std::to_string(outcome.count(Verdict::fail, Level::interop)));
+    count("errors", errors, errors == 0 ? "" : "harness faults: these cases were not judged");
+    count("skipped", outcome.count(Verdict::skipped),
+          outcome.count(Verdict::skipped) == 0 ? "" : "not run: listed below with the reason");
+    count("flaky", outcome.flaky, outcome.flaky == 0 ? "" : "failed, then passed on a rerun");
+    count("expected failures", outcome.expected_failures,
+          outcome.expected_failures == 0 ? "" : "in the baseline; counted in failed");
+    count("unexpected passes", outcome.unexpected_passes,
+          outcome.unexpected_passes == 0 ? "" : "in the baseline but passed: update it");
+    count("warnings", outcome.warnings,
+          outcome.warnings == 0 ? "" : "interop failures; they never fail the run");
+}
+
+// A recap, because failures printed during the run may have scrolled far away.
+void ConsoleReporter::print_recap(const RunResult& run, const Outcome& outcome) {
+    std::vector<const CaseResult*> recap;
+    for (const CaseResult& result : run.cases) {
+        if (!recap_word(result).empty()) {
+            recap.push_back(&result);
+        }
+    }
+    by_id(recap);
+    if (recap.empty()) {
+        return;
+    }
+    out_ << "Cases that did not simply pass:\n";
+    for (const CaseResult* result : recap) {
+        out_ << "  " << pad(recap_word(*result), 6) << one_line(result->id) << " ["
+             << harness::level_name(result->level) << "]" << repetition_note(*result);
+        if (recap_word(*result) == "FAIL" && result->level == Level::interop) {
+            out_ << " (warning)";
+        } else if (recap_word(*result) == "FAIL" && result->level == Level::should &&
+                   !outcome.strict) {
+            out_ << " (fails the run only with --strict)";
+        }
+        out_ << '\n';
+    }
+}
+
+// Skipped cases are not failures, but a pass of the rest says nothing about them: each is
+// named with the reason it did not run.
+void ConsoleReporter::print_skipped(const RunResult& run) {
+    std::vector<const CaseResult*> skipped;
+    for (const CaseResult& result : run.cases) {
+        if (result.verdict == Verdict::skipped) {
+            skipped.push_back(&result);
+        }
+    }
+    by_id(skipped);
+    if (skipped.empty()) {
+        return;
+    }
+    out_ << "Skipped cases:\n";
+    for (const CaseResult* result : skipped) {
+        out_ << "  SKIP  " << one_line(result->id) << " [" << harness::level_name(result->level)
+             << "]" << repetition_note(*result) << ": "
+             << (result->skip_reason.empty() ? "no reason given" : one_line(result->skip_reason))
+             << '\n';
+    }
+}
+
+void ConsoleReporter::on_finish(const RunResult& run, const Outcome& outcome) {
+    const std::lock_guard lock(mutex_);
+    clear_progress();
 
     out_ << '\n'
          << paint("Summary", bold) << ": " << outcome.total
@@ -254,63 +343,22 @@ void ConsoleReporter::on_finish(const RunResult& run, const Outcome& outcome) {
         out_ << " (xsime-conform " << one_line(run.tool_version) << ")";
     }
     out_ << '\n';
-    row("passed", passed);
-    row("failed", failed,
-        failed == 0
-            ? ""
-            : "must " + std::to_string(outcome.count(Verdict::fail, Level::must)) + ", should " +
-                  std::to_string(outcome.count(Verdict::fail, Level::should)) + ", interop " +
-                  std::to_string(outcome.count(Verdict::fail, Level::interop)));
-    row("errors", errors, errors == 0 ? "" : "harness faults: these cases were not judged");
-    row("skipped", outcome.count(Verdict::skipped));
-    row("flaky", outcome.flaky, outcome.flaky == 0 ? "" : "failed, then passed on a rerun");
-    row("expected failures", outcome.expected_failures,
-        outcome.expected_failures == 0 ? "" : "in the baseline; counted in failed");
-    row("unexpected passes", outcome.unexpected_passes,
-        outcome.unexpected_passes == 0 ? "" : "in the baseline but passed: update it");
-    row("warnings", outcome.warnings,
-        outcome.warnings == 0 ? "" : "interop failures; they never fail the run");
-    const int should_failures = outcome.count(Verdict::fail, Level::should);
-    if (!outcome.strict && should_failures > 0) {
+    print_counts(run, outcome);
+    if (!outcome.strict && outcome.count(Verdict::fail, Level::should) > 0) {
         out_ << "  should-level failures fail the run only with --strict\n";
     }
     if (run.timed_out) {
         out_ << "  the run deadline cut the run short: cases not reported here did not run\n";
     }
-
-    // A recap, because failures printed during the run may have scrolled far away.
-    std::vector<const CaseResult*> recap;
-    for (const CaseResult& result : run.cases) {
-        if (!recap_word(result).empty()) {
-            recap.push_back(&result);
-        }
-    }
-    std::stable_sort(recap.begin(), recap.end(), [](const CaseResult* a, const CaseResult* b) {
-        return a->id != b->id ? a->id < b->id : a->repetition < b->repetition;
-    });
-    if (!recap.empty()) {
-        out_ << "Cases that did not simply pass:\n";
-        for (const CaseResult* result : recap) {
-            out_ << "  " << pad(recap_word(*result), 6) << one_line(result->id) << " ["
-                 << harness::level_name(result->level) << "]";
-            if (result->repetition > 0) {
-                out_ << " (repetition " << result->repetition + 1 << ")";
-            }
-            if (recap_word(*result) == "FAIL" && result->level == Level::interop) {
-                out_ << " (warning)";
-            } else if (recap_word(*result) == "FAIL" && result->level == Level::should &&
-                       !outcome.strict) {
-                out_ << " (fails the run only with --strict)";
-            }
-            out_ << '\n';
-        }
-    }
+    print_skipped(run);
+    print_recap(run, outcome);
 
     const std::string verdict = harness::verdict_line(outcome);
     const std::string_view colour = outcome.conformant ? green : outcome.incomplete ? magenta : red;
     out_ << paint(verdict, colour) << '\n';
     // The last line is plain and stable: CI log scrapers read it.
-    out_ << passed << " passed, " << failed + errors << " failed\n";
+    out_ << outcome.count(Verdict::pass) << " passed, "
+         << outcome.count(Verdict::fail) + outcome.count(Verdict::error) << " failed\n";
     out_.flush();
 }
 

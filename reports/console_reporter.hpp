@@ -1,5 +1,6 @@
 // The console reporter: live progress on a terminal, each failure as soon as it happens,
-// and a summary with the run's verdict. docs/reports.md shows its output.
+// and a summary with the run's verdict, where the fixtures were made, and each case that did
+// not simply pass or was skipped (with its reason). docs/reports.md shows its output.
 #pragma once
 
 #include "harness/outcome.hpp"
@@ -32,6 +33,9 @@ private:
     void draw_progress(std::string_view current, std::size_t total);
     std::string paint(std::string_view text, std::string_view sgr) const;
     void print_case_details(const harness::CaseResult& result);
+    void print_counts(const harness::RunResult& run, const harness::Outcome& outcome);
+    void print_recap(const harness::RunResult& run, const harness::Outcome& outcome);
+    void print_skipped(const harness::RunResult& run);
 
     std::mutex mutex_;
     std::ostream& out_;

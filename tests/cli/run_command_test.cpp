@@ -208,6 +208,77 @@ TEST_F(RunCommand, MalformedScenarioFileExitsTwoAndTheValidOnesStillRun) {
     EXPECT_EQ(last_line(result.out), "1 passed, 0 failed") << describe(result);
 }
 
+// A clause catalogue that has TEST-1 only.
+const std::string test_catalogue = R"({"clauses": [{"id": "TEST-1", "level": "must",
+    "source": "spec", "area": "test", "text": "what the test requires"}]})";
+
+// A passing scenario that cites `clause` after TEST-1.
+std::string citing(const std::string& id, const std::string& clause) {
+    auto text = passing(id);
+    const std::string cited = R"("clauses": ["TEST-1")";
+    return text.replace(text.find(cited), cited.size(), cited + R"(, ")" + clause + '"');
+}
+
+TEST_F(RunCommand, UnknownClauseIdIsAFileErrorAndTheOthersStillRun) {
+    write("clauses.json", test_catalogue);
+    write("tmp/passes.json", passing("tmp.passes"));
+    const auto unknown = write("tmp/unknown.json", citing("tmp.unknown", "NO-SUCH-CLAUSE"));
+    const auto result = run({scenarios().string()});
+    EXPECT_EQ(result.status.code, 2) << describe(result);
+    EXPECT_NE(result.err.find(unknown.string() +
+                              R"(: /clauses/1: unknown clause id )"
+                              R"("NO-SUCH-CLAUSE" (not in )" +
+                              (scenarios() / "clauses.json").string() + ")\n"),
+              std::string::npos)
+        << result.err;
+    EXPECT_EQ(result.err.find("are not checked"), std::string::npos) << result.err;
+    EXPECT_EQ(last_line(result.out), "1 passed, 0 failed") << describe(result);
+}
+
+TEST_F(RunCommand, ClausesOptionNamesTheCatalogue) {
+    write("tmp/passes.json", passing("tmp.passes"));
+    write("tmp/unknown.json", citing("tmp.unknown", "NO-SUCH-CLAUSE"));
+    const auto catalogue = file("catalogue.json");
+    std::ofstream(catalogue, std::ios::binary) << test_catalogue;
+    const auto result = run({"--clauses", catalogue.string(), scenarios().string()});
+    EXPECT_EQ(result.status.code, 2) << describe(result);
+    EXPECT_NE(
+        result.err.find("unknown clause id \"NO-SUCH-CLAUSE\" (not in " + catalogue.string() + ")"),
+        std::string::npos)
+        << result.err;
+    EXPECT_EQ(last_line(result.out), "1 passed, 0 failed") << describe(result);
+
+    const auto missing = run({"--clauses", file("missing.json").string(), scenarios().string()});
+    EXPECT_EQ(missing.status.code, 2) << describe(missing);
+    EXPECT_NE(missing.err.find("cannot read the clause catalogue"), std::string::npos)
+        << missing.err;
+    EXPECT_EQ(missing.out, "") << describe(missing);
+}
+
+TEST_F(RunCommand, WithoutACatalogueClauseIdsAreNotCheckedAndTheRunGoesOn) {
+    write("tmp/passes.json", passing("tmp.passes"));
+    write("tmp/unknown.json", citing("tmp.unknown", "NO-SUCH-CLAUSE"));
+    const auto result = run({scenarios().string()}); // the tests run outside the source tree
+    EXPECT_EQ(result.status.code, 0) << describe(result);
+    const std::string note = "clause ids are not checked";
+    const auto first = result.err.find(note);
+    EXPECT_NE(first, std::string::npos) << result.err;
+    EXPECT_EQ(result.err.find(note, first + 1), std::string::npos) << "said once:\n" << result.err;
+    EXPECT_EQ(last_line(result.out), "2 passed, 0 failed") << describe(result);
+}
+
+TEST_F(RunCommand, ConsoleListsSkippedCasesWithTheirReasonAndWhereFixturesWent) {
+    write("tmp/must.json", passing("tmp.must"));
+    write("tmp/should.json", passing("tmp.should", "should"));
+    const auto result = run({"--level", "must", scenarios().string()});
+    EXPECT_EQ(result.status.code, 0) << describe(result);
+    EXPECT_NE(result.out.find("\nSkipped cases:\n  SKIP  tmp.should [should]: level"),
+              std::string::npos)
+        << result.out;
+    EXPECT_NE(result.out.find("\n  fixtures            local  ("), std::string::npos) << result.out;
+    EXPECT_EQ(last_line(result.out), "1 passed, 0 failed") << describe(result);
+}
+
 TEST_F(RunCommand, BadOptionsExitTwoBeforeRunningAnything) {
     write("tmp/passes.json", passing("tmp.passes"));
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
@@ -503,13 +574,13 @@ TEST_F(RunCommand, RunDeadlineStopsASleepingScenarioAndExitsThree) {
 
 // ---- the tf transport and remote fixtures ----
 
-// A mailbox check after a login: passes with local fixtures, not observable remotely.
+// A mailbox content check after a login: passes with local fixtures, not observable
+// remotely (a check of `count` alone would be: remote fixtures count files with LS).
 std::string with_mailbox_check(const std::string& id) {
-    return scenario_text(
-        id, "must",
-        R"([{"login": {"user": "alice"}}, {"mailbox": {"user": "alice", "count": 0}},
-                             {"exit": {}}])",
-        R"(["alice"])");
+    return scenario_text(id, "must",
+                         R"([{"login": {"user": "alice"}},
+            {"mailbox": {"user": "alice", "no_content_regex": ".*never.*"}}, {"exit": {}}])",
+                         R"(["alice"])");
 }
 
 // A fixture message: TF commands cannot place one.
@@ -640,6 +711,58 @@ TEST_F(RunOverTf, WrongProtocolVersionIsStepOne) {
     EXPECT_NE(result.err.find("step 1 (protocol version '9.9')"), std::string::npos) << result.err;
     EXPECT_NE(result.err.find("FAILED protocol version '9.9' is not supported"), std::string::npos)
         << result.err;
+}
+
+// Plain against a `serve --transport tf`: its refusal of the first TF message as a protocol
+// version is recognised before the run, and no case runs.
+TEST_F(RunOverTf, PlainAgainstATfServerSaysToUseTf) {
+    write("tmp/passes.json", passing("tmp.passes"));
+    write("tmp/other.json", passing("tmp.other"));
+    const auto report = file("report.json");
+    const auto result = run({"--target", target(), "--root", temp_.root().string(), "--json",
+                             report.string(), scenarios().string()});
+    EXPECT_EQ(result.status.code, 3) << describe(result);
+    EXPECT_NE(result.err.find("the target seems to speak the TF handshake"), std::string::npos)
+        << result.err;
+    EXPECT_NE(result.err.find("FAILED protocol version"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("use --transport tf --pubkey FILE --hash STR; no scenario was run"),
+              std::string::npos)
+        << result.err;
+    EXPECT_EQ(last_line(result.out), "0 passed, 2 failed") << describe(result);
+    EXPECT_EQ(member(read_json(report), "summary").value("errors", -1), 2);
+}
+
+// A separate plain `serve` process, reached with --target.
+class RunOverPlain : public RunCommand {
+protected:
+    void SetUp() override { server_.emplace(temp_); }
+    std::string target() const { return "127.0.0.1:" + std::to_string(server_->port()); }
+    std::optional<ServerProcess> server_;
+};
+
+TEST_F(RunOverPlain, PlainTargetPassesThePreflight) {
+    write("tmp/passes.json", passing("tmp.passes"));
+    const auto result =
+        run({"--target", target(), "--root", temp_.root().string(), scenarios().string()});
+    EXPECT_EQ(result.status.code, 0) << describe(result);
+    EXPECT_EQ(result.err.find("TF handshake"), std::string::npos) << result.err;
+    EXPECT_EQ(last_line(result.out), "1 passed, 0 failed") << describe(result);
+}
+
+TEST_F(RunOverPlain, TfAgainstAPlainServerSaysToUsePlain) {
+    write("tmp/passes.json", passing("tmp.passes"));
+    const auto keys = temp_.base() / "keys";
+    const auto made = run_process({XSIME_CONFORM_BIN, "keygen", keys.string()}, 30s);
+    ASSERT_EQ(made.status.code, 0) << describe(made);
+    const auto result =
+        run({"--target", target(), "--transport", "tf", "--pubkey", (keys / "public.pem").string(),
+             "--hash", "h", "--root", temp_.root().string(), scenarios().string()});
+    EXPECT_EQ(result.status.code, 3) << describe(result);
+    EXPECT_NE(result.err.find("step 1"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("the target does not speak the TF handshake: use --transport plain"),
+              std::string::npos)
+        << result.err;
+    EXPECT_EQ(last_line(result.out), "0 passed, 1 failed") << describe(result);
 }
 
 } // namespace

@@ -203,7 +203,8 @@ TEST(ConsoleReporter, SummaryCountsEverythingAndEndsWithTheScraperLine) {
     expect_line("  passed              3");
     expect_line("  failed              4  (must 2, should 1, interop 1)");
     expect_line("  errors              1  (harness faults: these cases were not judged)");
-    expect_line("  skipped             1");
+    expect_line("  skipped             1  (not run: listed below with the reason)");
+    expect_line("  SKIP  limits.e [must]: level not selected");
     expect_line("  flaky               1  (failed, then passed on a rerun)");
     expect_line("  expected failures   1  (in the baseline; counted in failed)");
     expect_line("  unexpected passes   1  (in the baseline but passed: update it)");
@@ -223,6 +224,66 @@ TEST(ConsoleReporter, SummaryCountsEverythingAndEndsWithTheScraperLine) {
     // failed = fail + error verdicts: 4 fails (expected one included) and 1 error.
     ASSERT_GE(text.size(), 20u);
     EXPECT_EQ(text.substr(text.rfind('\n', text.size() - 2) + 1), "3 passed, 5 failed\n");
+}
+
+TEST(ConsoleReporter, SkippedCasesAreListedOneLineEachWithTheirReason) {
+    RunResult run;
+    run.target = "embedded";
+    run.cases = {passing_case("delivery.a"),
+                 skipped_case("tf.z", "mailbox check not observable over remote fixtures"),
+                 with_level(skipped_case("limits.e", "level should not selected (--level must)"),
+                            Level::should),
+                 xsime::test::as_repetition(skipped_case("limits.e", "run deadline reached"), 1),
+                 skipped_case("limits.f", "")};
+    std::ostringstream out;
+    ConsoleReporter reporter(out, false, false);
+    reporter.on_finish(run, summarize(run, false));
+    const std::string text = out.str();
+    // In id order, after the counts and before the verdict.
+    EXPECT_NE(text.find("\n  skipped             4  (not run: listed below with the reason)\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("\nSkipped cases:\n"
+                        "  SKIP  limits.e [should]: level should not selected (--level must)\n"
+                        "  SKIP  limits.e [must] (repetition 2): run deadline reached\n"
+                        "  SKIP  limits.f [must]: no reason given\n"
+                        "  SKIP  tf.z [must]: mailbox check not observable over remote "
+                        "fixtures\n"
+                        "CONFORMANT\n"),
+              std::string::npos)
+        << text;
+    EXPECT_EQ(text.find("SKIP  delivery.a"), std::string::npos) << text;
+
+    std::ostringstream none;
+    ConsoleReporter quiet(none, false, false);
+    run.cases = {passing_case("delivery.a")};
+    quiet.on_finish(run, summarize(run, false));
+    EXPECT_EQ(none.str().find("Skipped cases"), std::string::npos) << none.str();
+    EXPECT_NE(none.str().find("  skipped             0\n"), std::string::npos) << none.str();
+}
+
+TEST(ConsoleReporter, SummarySaysWhetherFixturesAreLocalOrRemote) {
+    const auto summary = [](const std::string& fixtures) {
+        RunResult run;
+        run.target = "127.0.0.1:7777";
+        run.cases = {passing_case("delivery.a")};
+        if (!fixtures.empty()) {
+            run.settings["fixtures"] = fixtures;
+        }
+        std::ostringstream out;
+        ConsoleReporter reporter(out, false, false);
+        reporter.on_finish(run, summarize(run, false));
+        return out.str();
+    };
+    EXPECT_NE(summary("remote").find("\n  fixtures            remote  (made through TF commands "
+                                     "MKDIR/TOUCH/DEL/RMDIR)\n  passed"),
+              std::string::npos)
+        << summary("remote");
+    EXPECT_NE(summary("local").find("\n  fixtures            local  (made in the target's "
+                                    "mailbox root on this machine)\n"),
+              std::string::npos)
+        << summary("local");
+    EXPECT_EQ(summary("").find("fixtures"), std::string::npos) << summary("");
 }
 
 TEST(ConsoleReporter, VerdictLines) {

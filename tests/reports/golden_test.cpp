@@ -55,6 +55,7 @@ RunResult golden_run() {
     run.started = std::chrono::system_clock::time_point(1700000000s);
     run.duration = 3456789us;
     run.settings = {{"filter", "delivery.* & \"quoted\" <all>"},
+                    {"fixtures", "remote"},
                     {"jobs", "4"},
                     {"levels", "must,should,interop"},
                     {"strict", "false"}};
