@@ -1,7 +1,7 @@
 // The XSIME rules of the reference server: TF command level, module opcodes, delivery.
 #include "mock_server/session_core.hpp"
 
-#include "mock_server/tf_listing.hpp"
+#include "mock_server/tf_replies.hpp"
 #include "protocol/header.hpp"
 #include "protocol/messages.hpp"
 
@@ -13,47 +13,6 @@ using protocol::Frame;
 using protocol::Opcode;
 
 namespace {
-
-// The TF file commands (docs/reference-server.md, "TF file commands") and their failure
-// reply's first word.
-constexpr std::string_view tf_mkdir = "MKDIR";
-constexpr std::string_view tf_touch = "TOUCH";
-constexpr std::string_view tf_del = "DEL";
-constexpr std::string_view tf_rmdir = "RMDIR";
-constexpr std::string_view tf_failed = "FAILED";
-// The read-only ones, and a listing's chunk answers.
-constexpr std::string_view tf_fstat = "FSTAT";
-constexpr std::string_view tf_ls = "LS";
-constexpr std::string_view tf_lsr = "LSR";
-constexpr std::string_view tf_date = "DATE";
-constexpr std::string_view tf_cont = "CONT";
-constexpr std::string_view tf_break = "BREAK";
-
-// A client's path in a reply or a log line: it may hold any byte, and a reply must stay
-// within the 64 KiB a TF peer accepts. Control bytes and backslashes are escaped (so the
-// text is unambiguous), and the text is cut after 1024 bytes.
-std::string printable(std::string_view text) {
-    constexpr std::size_t limit = 1024;
-    std::string out;
-    for (const char c : text) {
-        if (out.size() >= limit) {
-            out += "...";
-            break;
-        }
-        const auto byte = static_cast<unsigned char>(c);
-        if (c == '\\') {
-            out += "\\\\";
-        } else if (byte < 0x20 || byte == 0x7f) {
-            constexpr std::string_view hex = "0123456789abcdef";
-            out += "\\x";
-            out += hex[byte >> 4];
-            out += hex[byte & 0xf];
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
 
 // Where `out` stood, so that a fault can take back what was appended after it.
 struct Mark {
@@ -177,113 +136,6 @@ void SessionCore::handle_tf(CoreOutput& out) {
     if (!closed_ && level_ == Level::module) {
         handle_module(out);
     }
-}
-
-// "MKDIR <path>": exactly one space after the word, and the path is all the rest, so that
-// it may hold spaces. The Mailbox checks the path; its reasons name no server path.
-bool SessionCore::handle_file_command(std::string_view command, CoreOutput& out) {
-    const auto space = command.find(' ');
-    const auto word = command.substr(0, space);
-    using Operation = std::optional<MailboxError> (Mailbox::*)(std::string_view);
-    Operation operation = nullptr;
-    if (word == tf_mkdir) {
-        operation = &Mailbox::make_folder;
-    } else if (word == tf_touch) {
-        operation = &Mailbox::touch_file;
-    } else if (word == tf_del) {
-        operation = &Mailbox::delete_file;
-    } else if (word == tf_rmdir) {
-        operation = &Mailbox::remove_folder;
-    } else {
-        return false;
-    }
-    const std::string what = std::string(word);
-    if (space == std::string_view::npos || space + 1 == command.size()) {
-        log_("TF " + what + " refused: missing path");
-        append_tf(out, std::string(tf_failed) + " " + what + ": missing path");
-        return true;
-    }
-    const auto path = command.substr(space + 1);
-    const std::string subject = what + " " + printable(path);
-    if (const auto error = (mailbox_.*operation)(path)) {
-        const std::string reason = printable(error->reason);
-        log_("TF " + subject + " refused: " + reason);
-        append_tf(out, std::string(tf_failed) + " " + subject + ": " + reason);
-    } else {
-        log_("TF " + subject + ": done");
-        append_tf(out, protocol::tf_ok);
-    }
-    return true;
-}
-
-// "FSTAT <path>", "LS <path>", "LSR <path>" (the path as for the file commands) and
-// "DATE". The Mailbox reads the disk; the core only answers and paces the listing.
-bool SessionCore::handle_read_command(std::string_view command, CoreOutput& out) {
-    if (command == tf_date) {
-        append_tf(out, std::string(protocol::tf_ok) + " " + std::to_string(clock_()));
-        return true;
-    }
-    const auto space = command.find(' ');
-    const auto word = command.substr(0, space);
-    if (word != tf_fstat && word != tf_ls && word != tf_lsr) {
-        return false;
-    }
-    const std::string what = std::string(word);
-    if (space == std::string_view::npos || space + 1 == command.size()) {
-        log_("TF " + what + " refused: missing path");
-        append_tf(out, failure_reply({16, what + " needs a path"}));
-        return true;
-    }
-    const auto path = command.substr(space + 1);
-    const std::string subject = what + " " + printable(path);
-    if (word == tf_fstat) {
-        auto status = mailbox_.file_status(path);
-        if (const auto* failure = std::get_if<FileFailure>(&status)) {
-            log_("TF " + subject + " refused: " + printable(failure->reason));
-            append_tf(out, failure_reply(*failure));
-        } else {
-            log_("TF " + subject + ": done");
-            append_tf(out, fstat_reply(std::get<FileStatus>(status)));
-        }
-        return true;
-    }
-    auto listing = mailbox_.list_folder(path, word == tf_lsr);
-    if (const auto* failure = std::get_if<FileFailure>(&listing)) {
-        log_("TF " + subject + " refused: " + printable(failure->reason));
-        append_tf(out, failure_reply(*failure));
-        return true;
-    }
-    const auto& entries = std::get<std::vector<ListEntry>>(listing);
-    log_("TF " + subject + ": " + std::to_string(entries.size()) + " entries");
-    listing_chunks_ = listing_chunks(entries);
-    send_listing_chunk(out);
-    return true;
-}
-
-void SessionCore::send_listing_chunk(CoreOutput& out) {
-    if (listing_chunks_.empty()) {
-        listing_ = false;
-        append_tf(out, protocol::tf_ok);
-        return;
-    }
-    listing_ = true;
-    append_tf(out, std::string(tf_cont) + " " + listing_chunks_.front());
-    listing_chunks_.pop_front();
-}
-
-void SessionCore::continue_listing(std::string_view answer, CoreOutput& out) {
-    if (answer == tf_cont) {
-        send_listing_chunk(out);
-        return;
-    }
-    listing_ = false;
-    listing_chunks_.clear();
-    if (answer == tf_break) {
-        append_tf(out, protocol::tf_ok);
-        return;
-    }
-    close(out, "client answered a listing chunk with " + printable(answer) +
-                   " (expected CONT or BREAK)");
 }
 
 void SessionCore::handle_module(CoreOutput& out) {

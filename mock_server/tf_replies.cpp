@@ -1,5 +1,5 @@
-// The replies of FSTAT, LS, LSR: status lines, FAILED texts and listing chunks.
-#include "mock_server/tf_listing.hpp"
+// The replies of the TF file commands: status lines, FAILED texts, listing chunks, shown paths.
+#include "mock_server/tf_replies.hpp"
 
 #include <string_view>
 
@@ -22,11 +22,16 @@ std::string_view failure_text(int code) {
     }
 }
 
-// Control bytes and '\' escaped, so that any name or reason stays one unambiguous line.
-std::string escaped(std::string_view text) {
+} // namespace
+
+std::string printable(std::string_view text, std::size_t limit) {
     constexpr std::string_view hex = "0123456789abcdef";
     std::string out;
     for (const char c : text) {
+        if (out.size() >= limit) {
+            out += "...";
+            break;
+        }
         const auto byte = static_cast<unsigned char>(c);
         if (c == '\\') {
             out += "\\\\";
@@ -41,8 +46,6 @@ std::string escaped(std::string_view text) {
     return out;
 }
 
-} // namespace
-
 std::string fstat_reply(const FileStatus& status) {
     return "OK " + std::string(1, status.type) + " " + std::to_string(status.size) + " " +
            std::to_string(status.atime) + " " + std::to_string(status.mtime);
@@ -52,13 +55,7 @@ std::string failure_reply(const FileFailure& failure) {
     std::string reply =
         "FAILED " + std::to_string(failure.code) + " : " + std::string(failure_text(failure.code));
     if (!failure.reason.empty()) {
-        // A reason names at most a few paths; 1024 bytes keeps the reply a short message.
-        constexpr std::size_t limit = 1024;
-        auto reason = escaped(failure.reason);
-        if (reason.size() > limit) {
-            reason = reason.substr(0, limit) + "...";
-        }
-        reply += " (" + reason + ")";
+        reply += " (" + printable(failure.reason) + ")";
     }
     return reply;
 }
@@ -68,7 +65,8 @@ std::deque<std::string> listing_chunks(const std::vector<ListEntry>& entries,
     std::deque<std::string> chunks;
     std::string chunk;
     for (const auto& entry : entries) {
-        std::string line = std::string(1, entry.type) + ": " + escaped(entry.name);
+        std::string line =
+            std::string(1, entry.type) + ": " + printable(entry.name, std::string::npos);
         if (entry.type == 'D') {
             line += '/';
         }
