@@ -4,6 +4,7 @@
 
 #include "harness/field_reader.hpp"
 #include "harness/json_document.hpp"
+#include "harness/matcher.hpp"
 #include "harness/steps/step_kind.hpp"
 
 #include <algorithm>
@@ -34,11 +35,15 @@ const boost::regex& session_pattern() {
     return pattern;
 }
 
-std::vector<std::string> all_action_keys() {
-    std::vector<std::string> keys;
-    for (const auto* kind : step_kinds()) {
-        keys.emplace_back(kind->key);
-    }
+// Every registered action key, once: each step of every file is checked against them.
+const std::vector<std::string>& all_action_keys() {
+    static const std::vector<std::string> keys = [] {
+        std::vector<std::string> out;
+        for (const auto* kind : step_kinds()) {
+            out.emplace_back(kind->key);
+        }
+        return out;
+    }();
     return keys;
 }
 
@@ -172,9 +177,12 @@ bool ScenarioReader::step(const Json& value, const std::string& pointer, const V
     if (!r_.is_object(value, pointer, "a step")) {
         return false;
     }
-    const auto keys = all_action_keys();
-    std::vector<std::string_view> step_keys = {"session", "note"};
-    step_keys.insert(step_keys.end(), keys.begin(), keys.end());
+    const auto& keys = all_action_keys();
+    static const std::vector<std::string_view> step_keys = [&] {
+        std::vector<std::string_view> all = {"session", "note"};
+        all.insert(all.end(), keys.begin(), keys.end());
+        return all;
+    }();
     bool ok = r_.known_keys(value, pointer, step_keys, "a step");
     std::vector<std::string> actions;
     for (const auto& key : keys) {
@@ -296,11 +304,7 @@ std::vector<std::string> step_action_keys() {
 }
 
 std::vector<std::string> capture_names(const std::string& regex) {
-    std::vector<std::string> names;
-    for (auto& group : capture_groups(regex)) {
-        names.push_back(std::move(group.name));
-    }
-    return names;
+    return named_groups(regex);
 }
 
 std::variant<Scenario, std::vector<LoadError>> parse_scenario(std::string_view json_text,

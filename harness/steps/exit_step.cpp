@@ -4,18 +4,12 @@
 #include "harness/session_events.hpp"
 #include "harness/step_context.hpp"
 #include "harness/steps/step_kind.hpp"
-#include "harness/transcript.hpp"
-#include "protocol/header.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/opcode.hpp"
-#include "protocol/tf_framing.hpp"
 
-#include <algorithm>
 #include <array>
-#include <chrono>
 #include <string>
 #include <string_view>
-#include <thread>
 
 namespace xsime::harness {
 

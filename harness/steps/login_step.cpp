@@ -10,12 +10,9 @@
 #include "protocol/opcode.hpp"
 #include "protocol/tf_framing.hpp"
 
-#include <algorithm>
 #include <array>
-#include <chrono>
 #include <string>
 #include <string_view>
-#include <thread>
 
 namespace xsime::harness {
 

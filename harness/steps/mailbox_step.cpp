@@ -2,21 +2,15 @@
 #include "harness/steps/mailbox_step.hpp"
 
 #include "harness/matcher.hpp"
-#include "harness/session_events.hpp"
 #include "harness/step_context.hpp"
 #include "harness/steps/step_kind.hpp"
 #include "harness/transcript.hpp"
-#include "protocol/header.hpp"
-#include "protocol/messages.hpp"
-#include "protocol/opcode.hpp"
-#include "protocol/tf_framing.hpp"
 
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <variant>
 
 namespace xsime::harness {
@@ -24,7 +18,7 @@ namespace xsime::harness {
 namespace {
 constexpr std::array<std::string_view, 4> keys = {"user", "count", "content_regex",
                                                   "no_content_regex"};
-constexpr std::chrono::milliseconds poll{20};
+constexpr std::chrono::milliseconds poll_every{20};
 
 // What is wrong with `messages` ("" when the check holds); captures of content_regex.
 std::variant<std::string, Stop> check(const MailboxStep& step,
@@ -92,38 +86,66 @@ Stop not_observable(StepContext& context) {
     return stop;
 }
 
-// A check of `count` alone on a host that cannot read contents (a remote one): polls the
-// host's message_count() until it holds or the deadline passes. An observation error
-// counts as "not yet", and fails the check with its words at the deadline.
-StepResult run_count(StepContext& context, const std::string& who, std::size_t count,
-                     const std::string& expected, std::chrono::steady_clock::time_point deadline) {
+// What a look that does not settle the check found: what is wrong, and everything seen.
+struct NotYet {
+    std::string problem;
+    std::string seen;
+};
+
+// One look at the mailbox: the step's result when it is settled (the check holds, cannot be
+// observed, or cannot be run), else what is wrong so far, for the failure at the deadline.
+using Look = std::variant<StepResult, NotYet>;
+
+// Delivery to the folder is asynchronous and has no reply, so a check polls until it holds
+// or the step deadline passes; then it fails with what the last look saw.
+template <class Observe>
+StepResult poll(StepContext& context, const std::string& who, const std::string& expected,
+                Observe observe) {
+    const auto deadline = context.deadline_after(context.step_timeout());
     while (true) {
-        auto counted = context.fixture().message_count(context.org(), who);
-        if (!counted) {
-            return not_observable(context);
-        }
-        std::string actual;
-        if (const auto* n = std::get_if<std::size_t>(&*counted)) {
-            actual = std::to_string(*n) + " messages";
-            if (*n == count) {
-                context.transcript().note("", "mailbox of " + quote_bytes(who) + ": " + actual +
-                                                  ", as expected");
-                return std::nullopt;
-            }
-        } else {
-            actual = "not observed: " + std::get<std::string>(*counted);
+        auto look = observe();
+        if (auto* settled = std::get_if<StepResult>(&look)) {
+            return std::move(*settled);
         }
         if (std::chrono::steady_clock::now() >= deadline) {
-            context.transcript().note("", "mailbox of " + quote_bytes(who) + ": " + actual);
-            return fail("mailbox check failed: " + one_line(actual) + " (expected " + expected +
+            const auto& [problem, seen] = std::get<NotYet>(look);
+            context.transcript().note("", "mailbox of " + quote_bytes(who) + ": " + seen);
+            return fail("mailbox check failed: " + one_line(problem) + " (expected " + expected +
                             ")",
-                        expected, actual);
+                        expected, seen);
         }
-        if (!context.sleep_until(std::min(std::chrono::steady_clock::now() + poll, deadline))) {
+        if (!context.sleep_until(
+                std::min(std::chrono::steady_clock::now() + poll_every, deadline))) {
             return cancelled_stop();
         }
     }
 }
+
+StepResult as_expected(StepContext& context, const std::string& who, std::size_t count) {
+    context.transcript().note("", "mailbox of " + quote_bytes(who) + ": " + std::to_string(count) +
+                                      " messages, as expected");
+    return std::nullopt;
+}
+
+// A check of `count` alone on a host that cannot read contents (a remote one) uses the host's
+// message_count(). An observation error counts as "not yet", and fails the check with its
+// words at the deadline.
+Look look_at_count(StepContext& context, const std::string& who, std::size_t count) {
+    auto counted = context.fixture().message_count(context.org(), who);
+    if (!counted) {
+        return StepResult(not_observable(context));
+    }
+    if (const auto* n = std::get_if<std::size_t>(&*counted)) {
+        if (*n == count) {
+            return as_expected(context, who, *n);
+        }
+        const auto seen = std::to_string(*n) + " messages";
+        return NotYet{seen, seen};
+    }
+    const auto seen = "not observed: " + std::get<std::string>(*counted);
+    return NotYet{seen, seen};
+}
+
 } // namespace
 
 bool MailboxStep::read(FieldReader& r, const Json& value, const std::string& pointer) {
@@ -154,44 +176,33 @@ StepResult MailboxStep::run(StepContext& context) const {
         return x.error();
     }
     const auto expected = describe_wanted(*this, who, wanted, unwanted);
-    const auto deadline = context.deadline_after(context.step_timeout());
-    while (true) {
+    return poll(context, who, expected, [&]() -> Look {
         auto messages = context.fixture().messages(context.org(), who);
         if (!messages) {
             // Contents are out of reach; a count alone may still be observable.
             if (count && !wanted && !unwanted) {
-                return run_count(context, who, *count, expected, deadline);
+                return look_at_count(context, who, *count);
             }
-            return not_observable(context);
+            return StepResult(not_observable(context));
         }
         Variables captures;
         auto problem = check(*this, *messages, wanted, unwanted, captures);
         if (auto* stop = std::get_if<Stop>(&problem)) {
-            return *stop;
+            return StepResult(std::move(*stop));
         }
         const auto& what = std::get<std::string>(problem);
         if (what.empty()) {
             context.capture(std::move(captures));
-            context.transcript().note("", "mailbox of " + quote_bytes(who) + ": " +
-                                              std::to_string(messages->size()) +
-                                              " messages, as expected");
-            return std::nullopt;
+            return as_expected(context, who, messages->size());
         }
-        if (std::chrono::steady_clock::now() >= deadline) {
-            std::string actual = std::to_string(messages->size()) + " messages";
-            const char* separator = ": ";
-            for (const auto& content : *messages) {
-                actual += separator + quote_bytes(content, 80);
-                separator = ", ";
-            }
-            context.transcript().note("", "mailbox of " + quote_bytes(who) + ": " + actual);
-            return fail("mailbox check failed: " + one_line(what) + " (expected " + expected + ")",
-                        expected, actual);
+        std::string seen = std::to_string(messages->size()) + " messages";
+        const char* separator = ": ";
+        for (const auto& content : *messages) {
+            seen += separator + quote_bytes(content, 80);
+            separator = ", ";
         }
-        if (!context.sleep_until(std::min(std::chrono::steady_clock::now() + poll, deadline))) {
-            return cancelled_stop();
-        }
-    }
+        return NotYet{what, seen};
+    });
 }
 
 namespace {

@@ -1,20 +1,11 @@
 // The repeat step: a block of steps N times, with its counter ${i} inside; written out at load
 // time.
-#include "harness/session_events.hpp"
 #include "harness/step_context.hpp"
 #include "harness/steps/step_kind.hpp"
-#include "harness/transcript.hpp"
-#include "protocol/header.hpp"
-#include "protocol/messages.hpp"
-#include "protocol/opcode.hpp"
-#include "protocol/tf_framing.hpp"
 
-#include <algorithm>
 #include <array>
-#include <chrono>
 #include <string>
 #include <string_view>
-#include <thread>
 
 namespace xsime::harness {
 

@@ -1,21 +1,15 @@
 // The send step kind: its reader, its run, its schema and its FORMAT.md section.
 #include "harness/steps/send_step.hpp"
 
-#include "harness/session_events.hpp"
 #include "harness/step_context.hpp"
 #include "harness/steps/step_kind.hpp"
-#include "harness/transcript.hpp"
 #include "protocol/header.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/opcode.hpp"
-#include "protocol/tf_framing.hpp"
 
-#include <algorithm>
 #include <array>
-#include <chrono>
 #include <string>
 #include <string_view>
-#include <thread>
 
 namespace xsime::harness {
 
