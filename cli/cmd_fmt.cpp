@@ -4,8 +4,8 @@
 #include "cli/exit_codes.hpp"
 #include "harness/json_document.hpp"
 #include "harness/scenario_layout.hpp"
+#include "harness/scenario_loader.hpp"
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -40,42 +40,15 @@ void report(const fs::path& file, const std::string& message) {
     std::cerr << display(file) << ": " << message << '\n';
 }
 
-// The files the paths name: a file as given; a folder's *.json files, recursively and sorted,
-// without the suite's schema.json and clauses.json (as the loader does). False after an error.
+// The files the paths name, found as the loader finds them (harness::scenario_files); each
+// path that is missing or a folder that cannot be read is reported. False after an error.
 bool collect(const std::vector<fs::path>& paths, std::vector<fs::path>& files) {
-    bool ok = true;
-    for (const auto& path : paths) {
-        std::error_code ec;
-        const auto status = fs::status(path, ec);
-        if (!fs::exists(status)) {
-            report(path, "no such file or folder");
-            ok = false;
-            continue;
-        }
-        if (!fs::is_directory(status)) {
-            files.push_back(path);
-            continue;
-        }
-        std::vector<fs::path> found;
-        fs::recursive_directory_iterator it(path, ec);
-        for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-            std::error_code type_ec;
-            const auto name = it->path().filename();
-            if (it->is_regular_file(type_ec) && it->path().extension() == ".json" &&
-                name != "schema.json" && name != "clauses.json") {
-                found.push_back(it->path());
-            }
-        }
-        if (ec) {
-            report(path, "cannot read the folder: " + ec.message());
-            ok = false;
-        }
-        std::sort(found.begin(), found.end(), [](const fs::path& a, const fs::path& b) {
-            return a.generic_string() < b.generic_string();
-        });
-        files.insert(files.end(), found.begin(), found.end());
+    std::vector<harness::LoadError> errors;
+    files = harness::scenario_files(paths, errors);
+    for (const auto& error : errors) {
+        std::cerr << harness::format(error) << '\n';
     }
-    return ok;
+    return errors.empty();
 }
 
 bool read_file(const fs::path& file, std::string& text, std::string& error) {

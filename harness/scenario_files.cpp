@@ -44,7 +44,8 @@ std::vector<std::filesystem::path> scenario_files_in(const std::filesystem::path
     return found;
 }
 
-// Each path as given, or the files of a folder; a missing path is an error.
+} // namespace
+
 std::vector<std::filesystem::path> scenario_files(const std::vector<std::filesystem::path>& paths,
                                                   std::vector<LoadError>& errors) {
     namespace fs = std::filesystem;
@@ -63,6 +64,8 @@ std::vector<std::filesystem::path> scenario_files(const std::vector<std::filesys
     }
     return files;
 }
+
+namespace {
 
 std::optional<std::string> read_text(const std::filesystem::path& file) {
     std::ifstream in(file, std::ios::binary);

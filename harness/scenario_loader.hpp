@@ -19,6 +19,12 @@ struct LoadResult {
     std::vector<LoadError> errors;   // in file order, then in field order within a file
 };
 
+// The scenario files `paths` name: a file as given; a folder's *.json files, recursively and
+// sorted by path, without schema.json and clauses.json (the suite's other JSON files). A path
+// that does not exist, or a folder that cannot be read, is an error.
+std::vector<std::filesystem::path> scenario_files(const std::vector<std::filesystem::path>& paths,
+                                                  std::vector<LoadError>& errors);
+
 // Each path is a file or a folder. Folders are walked recursively for *.json files (sorted,
 // so the result does not depend on the file system's order); `schema.json` is skipped there
 // because it is the editors' JSON Schema, not a scenario. A bad file does not stop the others.
