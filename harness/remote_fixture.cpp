@@ -207,10 +207,11 @@ read_listing(Connection& connection, const std::string& command, Deadline timeou
 
 } // namespace
 
-std::unique_ptr<Connection> RemoteFixture::connect(std::string& error) {
+std::unique_ptr<Connection> RemoteFixture::connect(std::string& error, std::string_view purpose) {
     auto connected = transport_.connect(command_timeout_);
     if (auto* failure = std::get_if<TransportError>(&connected)) {
-        error = "connecting to " + transport_.describe() + ": " + harness::describe(*failure);
+        error = "connecting to " + transport_.describe() + std::string(purpose) + ": " +
+                harness::describe(*failure);
         return nullptr;
     }
     return std::move(std::get<std::unique_ptr<Connection>>(connected));
@@ -315,12 +316,11 @@ std::optional<std::string> RemoteFixture::prepare(const std::string& org, const 
     }
     const auto commands = plan_commands(org, fixture);
 
-    auto connected = transport_.connect(command_timeout_);
-    if (auto* error = std::get_if<TransportError>(&connected)) {
-        return one_line("connecting to " + transport_.describe() +
-                        " for the fixture: " + harness::describe(*error));
+    std::string error;
+    auto connection = connect(error, " for the fixture");
+    if (!connection) {
+        return one_line(error);
     }
-    auto connection = std::move(std::get<std::unique_ptr<Connection>>(connected));
     std::optional<std::string> failure;
     for (const auto& command : commands) {
         failure = run_command(*connection, command, command_timeout_);

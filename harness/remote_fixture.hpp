@@ -83,8 +83,8 @@ public:
     std::optional<std::string> unsupported(const Fixture& fixture) const override;
 
 private:
-    // A fresh connection for an observation, or why there is none (in `error`).
-    std::unique_ptr<Connection> connect(std::string& error);
+    // A fresh connection, or why there is none (in `error`, naming `purpose` when given).
+    std::unique_ptr<Connection> connect(std::string& error, std::string_view purpose = "");
 
     Transport& transport_;
     Deadline command_timeout_;
