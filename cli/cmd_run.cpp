@@ -9,6 +9,7 @@
 #include "cli/run_reports.hpp"
 #include "cli/run_scenarios.hpp"
 #include "cli/run_target.hpp"
+#include "harness/attribution.hpp"
 #include "harness/outcome.hpp"
 #include "harness/scenario_case.hpp"
 #include "harness/scenario_runner.hpp"
@@ -103,6 +104,7 @@ int run(const RunOptions& options) {
     result.tool_version = XSIME_VERSION;
     result.target = target.text;
     result.settings = run_settings(options, plan, target);
+    harness::attribute_consequences(result);
     const auto outcome = harness::summarize(result, options.strict);
     console.on_finish(result, outcome);
     if (!report_files.write(result, outcome)) {

@@ -59,18 +59,24 @@ std::optional<RunStop> check_clause_ids(const RunOptions& options,
     for (const auto& clause : std::get<std::vector<harness::Clause>>(catalogue)) {
         known.insert(clause.id);
     }
-    std::vector<harness::Scenario> kept;
-    for (auto& scenario : loaded.scenarios) {
+    // Each unknown id of "clauses" or "relies_on" is one error naming its place in the file.
+    const auto check = [&](const harness::Scenario& scenario, const std::vector<std::string>& ids,
+                           const std::string& key) {
         bool valid = true;
-        for (std::size_t i = 0; i < scenario.clauses.size(); ++i) {
-            if (known.count(scenario.clauses[i]) == 0) {
-                loaded.errors.push_back({scenario.file.string(), "/clauses/" + std::to_string(i),
-                                         "unknown clause id \"" + scenario.clauses[i] +
-                                             "\" (not in " + file->string() + ")"});
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            if (known.count(ids[i]) == 0) {
+                loaded.errors.push_back(
+                    {scenario.file.string(), "/" + key + "/" + std::to_string(i),
+                     "unknown clause id \"" + ids[i] + "\" (not in " + file->string() + ")"});
                 valid = false;
             }
         }
-        if (valid) {
+        return valid;
+    };
+    std::vector<harness::Scenario> kept;
+    for (auto& scenario : loaded.scenarios) {
+        const bool checks = check(scenario, scenario.clauses, "clauses");
+        if (check(scenario, scenario.relies_on, "relies_on") && checks) {
             kept.push_back(std::move(scenario));
         }
     }

@@ -45,6 +45,9 @@ Outcome summarize(const RunResult& run, bool strict) {
             }
             break;
         case Verdict::fail:
+            if (result.consequence_of) {
+                ++outcome.consequences;
+            }
             if (result.baseline == Baseline::expected_fail) {
                 ++outcome.expected_failures;
             } else if (result.level == Level::interop) {
@@ -65,6 +68,7 @@ Outcome summarize(const RunResult& run, bool strict) {
     if (run.timed_out) {
         outcome.incomplete = true;
     }
+    outcome.deviations = find_deviations(run);
     outcome.conformant =
         outcome.blocking_failures == 0 && outcome.unexpected_passes == 0 && !outcome.incomplete;
     return outcome;

@@ -2,11 +2,13 @@
 // Reporters show the counts; the CLI returns exit_code(). docs/reports.md states the rules.
 #pragma once
 
+#include "harness/attribution.hpp"
 #include "harness/result.hpp"
 
 #include <array>
 #include <cstddef>
 #include <string_view>
+#include <vector>
 
 namespace xsime::harness {
 
@@ -26,6 +28,10 @@ struct Outcome {
     bool strict = false;       // the policy this was computed with
     bool timed_out = false;    // the run deadline cut it short
     bool incomplete = false;   // some case is an error, or timed_out: exit code 3
+    // Root causes (attribution.hpp): the deviations, and how many failed cases are
+    // consequences of them. Each failure is either under a deviation or a consequence.
+    std::vector<Deviation> deviations;
+    int consequences = 0;
     // The run passes the policy: no blocking failure, no unexpected pass, not incomplete.
     bool conformant = true;
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "harness/level.hpp"
+#include "harness/load_error.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -35,6 +36,14 @@ enum class Baseline {
     unexpected_pass // listed but passed: fails the run, so the baseline gets updated
 };
 
+// A failed case explained by another failure: it relies on a clause (the scenario's
+// relies_on) that a failed case checking that clause broke. It still counts as failed; reports
+// fold it under that deviation. attribution.hpp says how it is found.
+struct Consequence {
+    std::string clause;  // the relied-on clause, one the proving case checks
+    std::string case_id; // the failed case that proves it: a deviation, never a consequence
+};
+
 struct CaseResult {
     // From the scenario.
     std::string id;
@@ -42,6 +51,7 @@ struct CaseResult {
     std::string area;
     Level level = Level::must;
     std::vector<std::string> clauses;
+    std::vector<std::string> relies_on; // clauses it needs but does not check
     std::string requirement;
     std::vector<std::string> keywords;
     std::string file;
@@ -61,6 +71,7 @@ struct CaseResult {
     bool flaky = false;                      // failed, then passed on a rerun
     std::uint32_t repetition = 0;            // 0-based, with --repeat
     Baseline baseline = Baseline::none;
+    std::optional<Consequence> consequence_of; // set by attribute() after the run
 };
 
 struct RunResult {
@@ -71,7 +82,10 @@ struct RunResult {
     // The settings the run used (filters, levels, shard, jobs...), as shown in reports.
     std::map<std::string, std::string> settings;
     std::vector<CaseResult> cases;
-    bool timed_out = false; // the whole-run deadline (--timeout) cut it short
+    bool timed_out = false;   // the whole-run deadline (--timeout) cut it short
+    bool interrupted = false; // SIGINT or SIGTERM stopped it: cases after it never ran
+    // Scenario files that could not be loaded; the run is incomplete without them.
+    std::vector<LoadError> load_errors;
 };
 
 } // namespace xsime::harness

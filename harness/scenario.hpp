@@ -72,10 +72,11 @@ struct Step {
 };
 
 struct Scenario {
-    std::string id;   // "<area folder>.<file stem>", e.g. "delivery.one-recipient"
-    std::string name; // one line
-    std::vector<std::string> clauses;
-    std::string requirement; // the quoted spec sentence
+    std::string id;                   // "<area folder>.<file stem>", e.g. "delivery.one-recipient"
+    std::string name;                 // one line
+    std::vector<std::string> clauses; // what it checks
+    std::vector<std::string> relies_on; // what else must hold for it to pass (not checked)
+    std::string requirement;            // the quoted spec sentence
     Level level = Level::must;
     std::vector<std::string> keywords;
     Fixture fixture;

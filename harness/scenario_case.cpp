@@ -10,6 +10,7 @@ CaseResult case_of(const Scenario& scenario) {
     result.area = scenario.area();
     result.level = scenario.level;
     result.clauses = scenario.clauses;
+    result.relies_on = scenario.relies_on;
     result.requirement = scenario.requirement;
     result.keywords = scenario.keywords;
     result.file = scenario.file.string();

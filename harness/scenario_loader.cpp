@@ -17,9 +17,9 @@ namespace xsime::harness {
 namespace {
 
 // "$schema" lets an editor find scenarios/schema.json; the loader ignores its value.
-constexpr std::array<std::string_view, 11> top_keys = {
-    "$schema",  "id",         "name",    "clauses",  "requirement", "level",
-    "keywords", "timeout_ms", "fixture", "sessions", "steps"};
+constexpr std::array<std::string_view, 12> top_keys = {
+    "$schema", "id",       "name",       "clauses", "relies_on", "requirement",
+    "level",   "keywords", "timeout_ms", "fixture", "sessions",  "steps"};
 
 const boost::regex& id_pattern() {
     static const boost::regex pattern(R"(^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$)",
@@ -54,7 +54,9 @@ public:
 
 private:
     bool id(const Json& doc, Scenario& out);
-    bool clauses(const Json& doc, Scenario& out);
+    bool clause_ids(const Json& doc, const char* key, bool required, bool may_be_empty,
+                    std::vector<std::string>& out);
+    bool relies_on(const Json& doc, Scenario& out);
     bool sessions(const Json& doc, Scenario& out);
     bool steps(const Json& value, const std::string& pointer, const Variables& locals,
                std::vector<Step>& out);
@@ -92,16 +94,42 @@ bool ScenarioReader::id(const Json& doc, Scenario& out) {
     return true;
 }
 
-bool ScenarioReader::clauses(const Json& doc, Scenario& out) {
-    if (!r_.get(doc, "clauses", "", true, &FieldReader::names, out.clauses)) {
+bool ScenarioReader::clause_ids(const Json& doc, const char* key, bool required, bool may_be_empty,
+                                std::vector<std::string>& out) {
+    const auto read = may_be_empty ? &FieldReader::strings : &FieldReader::names;
+    if (!r_.get(doc, key, "", required, read, out)) {
         return false;
     }
     bool ok = true;
-    for (std::size_t i = 0; i < out.clauses.size(); ++i) {
-        if (!boost::regex_match(out.clauses[i], clause_pattern())) {
-            r_.error(child("/clauses", i), "expected a clause ID (upper-case letters, digits and "
-                                           "'-', e.g. \"PUSH-FORMAT\"), got " +
-                                               quote(out.clauses[i]));
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        if (!boost::regex_match(out[i], clause_pattern())) {
+            r_.error(child(std::string("/") + key, i),
+                     "expected a clause ID (upper-case letters, digits and '-', e.g. "
+                     "\"PUSH-FORMAT\"), got " +
+                         quote(out[i]));
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+// What a scenario needs but does not check; a clause it checks is not also relied on, because
+// a failure of that clause is the scenario's own finding, never a consequence.
+bool ScenarioReader::relies_on(const Json& doc, Scenario& out) {
+    if (!clause_ids(doc, "relies_on", false, true, out.relies_on)) {
+        return false;
+    }
+    bool ok = true;
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < out.relies_on.size(); ++i) {
+        const auto& id = out.relies_on[i];
+        if (std::find(out.clauses.begin(), out.clauses.end(), id) != out.clauses.end()) {
+            r_.error(child("/relies_on", i), quote(id) +
+                                                 " is in \"clauses\": a scenario "
+                                                 "relies only on clauses it does not check");
+            ok = false;
+        } else if (!seen.insert(id).second) {
+            r_.error(child("/relies_on", i), quote(id) + " is listed twice");
             ok = false;
         }
     }
@@ -263,7 +291,8 @@ std::optional<Scenario> ScenarioReader::scenario(const Json& doc) {
         r_.error("/name", "a name is one line; it holds a line break");
         ok = false;
     }
-    ok &= clauses(doc, out);
+    ok &= clause_ids(doc, "clauses", true, false, out.clauses);
+    ok &= relies_on(doc, out);
     ok &= r_.get(doc, "requirement", "", true, &FieldReader::non_empty, out.requirement);
     ok &= r_.field(doc, "level", "", true, [&](const Json& v, const std::string& p) {
         std::string text;

@@ -411,6 +411,24 @@ TEST(ScenarioLoaderErrors, BadClauseIdPointsAtTheItem) {
                            "/clauses", "expected a non-empty array"));
 }
 
+TEST(ScenarioLoaderErrors, ReliesOnHoldsOtherClauses) {
+    EXPECT_TRUE(only_error(errors_with([](json& doc) {
+                               doc["relies_on"] = {"ORG-REPLY", "x"};
+                           }),
+                           "/relies_on/1", "expected a clause ID"));
+    EXPECT_TRUE(only_error(errors_with([](json& doc) {
+                               doc["relies_on"] = {"ORG-REPLY", doc["clauses"][0]};
+                           }),
+                           "/relies_on/1", "is in \"clauses\""));
+    EXPECT_TRUE(only_error(errors_with([](json& doc) {
+                               doc["relies_on"] = {"ORG-REPLY", "ORG-REPLY"};
+                           }),
+                           "/relies_on/1", "listed twice"));
+    EXPECT_TRUE(only_error(errors_with([](json& doc) { doc["relies_on"] = "ORG-REPLY"; }),
+                           "/relies_on", "expected an array of strings"));
+    EXPECT_TRUE(errors_with([](json& doc) { doc["relies_on"] = json::array(); }).empty());
+}
+
 TEST(ScenarioLoaderErrors, NameIsOneNonEmptyLine) {
     EXPECT_TRUE(only_error(errors_with([](json& doc) { doc["name"] = "two\nlines"; }), "/name",
                            "a name is one line"));
@@ -442,8 +460,9 @@ TEST(ScenarioLoaderErrors, KeywordsAreRequiredAndNonEmpty) {
 TEST(ScenarioLoaderErrors, UnknownTopLevelKeyListsTheAllowedOnes) {
     const auto errors = errors_with([](json& doc) { doc["stesp"] = json::array(); });
     ASSERT_TRUE(only_error(errors, "/stesp", "unknown key \"stesp\" in a scenario"));
-    EXPECT_NE(errors[0].message.find("allowed: $schema, id, name, clauses, requirement, level, "
-                                     "keywords, timeout_ms, fixture, sessions, steps"),
+    EXPECT_NE(errors[0].message.find(
+                  "allowed: $schema, id, name, clauses, relies_on, requirement, level, "
+                  "keywords, timeout_ms, fixture, sessions, steps"),
               std::string::npos)
         << errors[0].message;
 }

@@ -1,0 +1,34 @@
+// Root causes: which failed cases are consequences of another failure, and the few clauses
+// (deviations) that account for the rest. A certifier fixes deviations; consequences follow.
+//
+// A failed case C is linked to a failed case D (C != D) when C relies on a clause D checks.
+// Cases no link leads away from, or whose links lead only back into their own cycle, are the
+// root failures; every other failed case is a consequence of the first root failure a
+// breadth-first walk of its links reaches. Only `fail` verdicts take part: an error or a skip
+// proves nothing about the target. docs/reports.md explains this for users.
+#pragma once
+
+#include "harness/result.hpp"
+
+#include <string>
+#include <vector>
+
+namespace xsime::harness {
+
+// One clause the target breaks, the root failures that prove it and what follows from it.
+struct Deviation {
+    std::string clause;
+    std::vector<std::size_t> cases;        // root failures it accounts for (indexes in cases)
+    std::vector<std::size_t> consequences; // failed cases whose root failure is one of those
+};
+
+// Sets consequence_of on every failed case that is a consequence (clears it on the others).
+void attribute_consequences(RunResult& run);
+
+// The fewest clauses that account for every root failure (a root failure is accounted for by
+// any clause it checks), chosen greedily: the clause covering most root failures first; ties
+// go to the clause named earliest in a case's "clauses", then by id. Reads consequence_of, so
+// attribute_consequences() comes first. Ordered by the index of their first case.
+std::vector<Deviation> find_deviations(const RunResult& run);
+
+} // namespace xsime::harness

@@ -1,0 +1,158 @@
+// Root causes (harness/attribution.hpp): which failures are consequences, and the deviations.
+#include "harness/attribution.hpp"
+#include "harness/outcome.hpp"
+#include "tests/support/case_results.hpp"
+
+#include <gtest/gtest.h>
+
+namespace xsime::harness {
+namespace {
+
+using test::case_of;
+using test::run_of;
+
+// A case with `verdict` that checks `clauses` and relies on `relies_on`.
+CaseResult scenario_case(std::string id, Verdict verdict, std::vector<std::string> clauses,
+                         std::vector<std::string> relies_on = {}) {
+    CaseResult result = case_of(std::move(id), verdict);
+    result.clauses = std::move(clauses);
+    result.relies_on = std::move(relies_on);
+    return result;
+}
+
+std::string consequence(const CaseResult& result) {
+    if (!result.consequence_of) {
+        return "";
+    }
+    return result.consequence_of->clause + " see " + result.consequence_of->case_id;
+}
+
+std::vector<std::string> deviation_clauses(const RunResult& run) {
+    std::vector<std::string> out;
+    for (const auto& deviation : find_deviations(run)) {
+        out.push_back(deviation.clause);
+    }
+    return out;
+}
+
+TEST(Attribution, AFailureRelyingOnAFailedClauseIsItsConsequence) {
+    auto run = run_of({
+        scenario_case("delivery.burst", Verdict::fail, {"DELIVERY-EXACTLY-ONCE"}),
+        scenario_case("framing.big-endian", Verdict::fail, {"HDR-SZ-BIG-ENDIAN"},
+                      {"DELIVERY-EXACTLY-ONCE"}),
+    });
+    attribute_consequences(run);
+    EXPECT_EQ(consequence(run.cases[0]), "");
+    EXPECT_EQ(consequence(run.cases[1]), "DELIVERY-EXACTLY-ONCE see delivery.burst");
+    const auto deviations = find_deviations(run);
+    ASSERT_EQ(deviations.size(), 1u);
+    EXPECT_EQ(deviations[0].clause, "DELIVERY-EXACTLY-ONCE");
+    EXPECT_EQ(deviations[0].cases, std::vector<std::size_t>{0});
+    EXPECT_EQ(deviations[0].consequences, std::vector<std::size_t>{1});
+    EXPECT_EQ(summarize(run, false).consequences, 1);
+}
+
+TEST(Attribution, ReliedOnClausesThatPassedExplainNothing) {
+    auto run = run_of({
+        scenario_case("delivery.burst", Verdict::pass, {"DELIVERY-EXACTLY-ONCE"}),
+        scenario_case("framing.big-endian", Verdict::fail, {"HDR-SZ-BIG-ENDIAN"},
+                      {"DELIVERY-EXACTLY-ONCE"}),
+    });
+    attribute_consequences(run);
+    EXPECT_EQ(consequence(run.cases[1]), "");
+    EXPECT_EQ(deviation_clauses(run), std::vector<std::string>{"HDR-SZ-BIG-ENDIAN"});
+}
+
+TEST(Attribution, ErrorsAndSkipsProveNothing) {
+    auto run = run_of({
+        scenario_case("delivery.burst", Verdict::error, {"DELIVERY-EXACTLY-ONCE"}),
+        scenario_case("delivery.other", Verdict::skipped, {"DELIVERY-EXACTLY-ONCE"}),
+        scenario_case("framing.big-endian", Verdict::fail, {"HDR-SZ-BIG-ENDIAN"},
+                      {"DELIVERY-EXACTLY-ONCE"}),
+    });
+    attribute_consequences(run);
+    EXPECT_EQ(consequence(run.cases[2]), "");
+}
+
+TEST(Attribution, AChainEndsAtItsRoot) {
+    auto run = run_of({
+        scenario_case("a.c", Verdict::fail, {"C"}, {"B"}),
+        scenario_case("a.b", Verdict::fail, {"B"}, {"A"}),
+        scenario_case("a.a", Verdict::fail, {"A"}),
+    });
+    attribute_consequences(run);
+    EXPECT_EQ(consequence(run.cases[0]), "A see a.a");
+    EXPECT_EQ(consequence(run.cases[1]), "A see a.a");
+    EXPECT_EQ(consequence(run.cases[2]), "");
+    const auto deviations = find_deviations(run);
+    ASSERT_EQ(deviations.size(), 1u);
+    EXPECT_EQ(deviations[0].consequences, (std::vector<std::size_t>{0, 1}));
+}
+
+// Two failures relying on each other's clause: neither explains the other away, so both are
+// reported (an over-broad relies_on never hides a deviation).
+TEST(Attribution, ACycleOfFailuresIsReportedWhole) {
+    auto run = run_of({
+        scenario_case("a.x", Verdict::fail, {"X"}, {"Y"}),
+        scenario_case("a.y", Verdict::fail, {"Y"}, {"X"}),
+        scenario_case("a.z", Verdict::fail, {"Z"}, {"X"}),
+    });
+    attribute_consequences(run);
+    EXPECT_EQ(consequence(run.cases[0]), "");
+    EXPECT_EQ(consequence(run.cases[1]), "");
+    EXPECT_EQ(consequence(run.cases[2]), "X see a.x");
+    EXPECT_EQ(deviation_clauses(run), (std::vector<std::string>{"X", "Y"}));
+}
+
+// A cycle that leads out to another failure is not a root: its members follow from it.
+TEST(Attribution, ACycleLeadingOutIsAConsequence) {
+    auto run = run_of({
+        scenario_case("a.x", Verdict::fail, {"X"}, {"Y"}),
+        scenario_case("a.y", Verdict::fail, {"Y"}, {"X", "R"}),
+        scenario_case("a.r", Verdict::fail, {"R"}),
+    });
+    attribute_consequences(run);
+    EXPECT_EQ(consequence(run.cases[0]), "R see a.r");
+    EXPECT_EQ(consequence(run.cases[1]), "R see a.r");
+    EXPECT_EQ(deviation_clauses(run), std::vector<std::string>{"R"});
+}
+
+TEST(Attribution, ARepetitionOfTheSameScenarioIsNeverItsCause) {
+    auto run = run_of({
+        scenario_case("a.x", Verdict::fail, {"X", "Y"}, {}),
+        test::as_repetition(scenario_case("a.x", Verdict::fail, {"X", "Y"}, {}), 1),
+        scenario_case("a.y", Verdict::fail, {"Z"}, {"Y"}),
+    });
+    run.cases[0].relies_on = {"W"};
+    attribute_consequences(run);
+    EXPECT_EQ(consequence(run.cases[0]), "");
+    EXPECT_EQ(consequence(run.cases[1]), "");
+    EXPECT_EQ(consequence(run.cases[2]), "Y see a.x");
+}
+
+// The fewest clauses account for the root failures: a clause shared by two failures is one
+// deviation, not three.
+TEST(Attribution, DeviationsAreTheFewestClausesCoveringTheRootFailures) {
+    auto run = run_of({
+        scenario_case("d.burst-to-many", Verdict::fail, {"SEND-ONE-TO-MANY", "DELIVERY-ONCE"}),
+        scenario_case("d.burst", Verdict::fail, {"DELIVERY-ONCE"}),
+        scenario_case("f.ascii", Verdict::fail, {"OPCODES-RAW", "ASCII-OPCODES"}),
+    });
+    attribute_consequences(run);
+    const auto deviations = find_deviations(run);
+    ASSERT_EQ(deviations.size(), 2u);
+    EXPECT_EQ(deviations[0].clause, "DELIVERY-ONCE");
+    EXPECT_EQ(deviations[0].cases, (std::vector<std::size_t>{0, 1}));
+    // A tie goes to the clause the case names first.
+    EXPECT_EQ(deviations[1].clause, "OPCODES-RAW");
+}
+
+TEST(Attribution, APassingRunHasNoDeviation) {
+    auto run = run_of({scenario_case("a.x", Verdict::pass, {"X"}, {"Y"})});
+    attribute_consequences(run);
+    EXPECT_TRUE(find_deviations(run).empty());
+    EXPECT_EQ(summarize(run, false).consequences, 0);
+}
+
+} // namespace
+} // namespace xsime::harness
