@@ -10,6 +10,21 @@ namespace xsime::harness {
 
 namespace {
 
+// The cases by id, then repetition: cases finish in any order on several threads, and the
+// attribution must not depend on it.
+std::vector<std::size_t> by_id(const RunResult& run) {
+    std::vector<std::size_t> order(run.cases.size());
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        order[i] = i;
+    }
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        const CaseResult& x = run.cases[a];
+        const CaseResult& y = run.cases[b];
+        return std::tie(x.id, x.repetition) < std::tie(y.id, y.repetition);
+    });
+    return order;
+}
+
 struct Edge {
     std::size_t to;     // node
     std::string clause; // relied on by the edge's source, checked by `to`
@@ -25,7 +40,7 @@ struct FailureGraph {
 FailureGraph failure_graph(const RunResult& run) {
     FailureGraph graph;
     std::map<std::string, std::vector<std::size_t>> checked_by;
-    for (std::size_t i = 0; i < run.cases.size(); ++i) {
+    for (std::size_t i : by_id(run)) {
         if (run.cases[i].verdict != Verdict::fail) {
             continue;
         }
@@ -199,7 +214,8 @@ std::string best_clause(const RunResult& run, const std::vector<std::size_t>& un
 
 std::vector<Deviation> find_deviations(const RunResult& run) {
     std::vector<std::size_t> uncovered;
-    for (std::size_t i = 0; i < run.cases.size(); ++i) {
+    const auto order = by_id(run);
+    for (std::size_t i : order) {
         if (run.cases[i].verdict == Verdict::fail && !run.cases[i].consequence_of) {
             uncovered.push_back(i);
         }
@@ -219,7 +235,7 @@ std::vector<Deviation> find_deviations(const RunResult& run) {
         deviations.push_back(std::move(deviation));
     }
     // Each consequence goes under the deviation holding the root failure it names.
-    for (std::size_t i = 0; i < run.cases.size(); ++i) {
+    for (std::size_t i : order) {
         const auto& consequence = run.cases[i].consequence_of;
         if (run.cases[i].verdict != Verdict::fail || !consequence) {
             continue;
@@ -235,8 +251,11 @@ std::vector<Deviation> find_deviations(const RunResult& run) {
             }
         }
     }
-    std::sort(deviations.begin(), deviations.end(), [](const Deviation& a, const Deviation& b) {
-        return a.cases.front() < b.cases.front();
+    // Each deviation's cases are in id order; the deviations follow their first case.
+    std::sort(deviations.begin(), deviations.end(), [&](const Deviation& a, const Deviation& b) {
+        const CaseResult& x = run.cases[a.cases.front()];
+        const CaseResult& y = run.cases[b.cases.front()];
+        return std::tie(x.id, x.repetition) < std::tie(y.id, y.repetition);
     });
     return deviations;
 }

@@ -28,7 +28,8 @@ void attribute_consequences(RunResult& run);
 // The fewest clauses that account for every root failure (a root failure is accounted for by
 // any clause it checks), chosen greedily: the clause covering most root failures first; ties
 // go to the clause named earliest in a case's "clauses", then by id. Reads consequence_of, so
-// attribute_consequences() comes first. Ordered by the index of their first case.
+// attribute_consequences() comes first. Cases are listed, and deviations ordered, by case id
+// (then repetition), whatever the order of run.cases.
 std::vector<Deviation> find_deviations(const RunResult& run);
 
 } // namespace xsime::harness

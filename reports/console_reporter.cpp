@@ -59,6 +59,17 @@ std::string title(const CaseResult& result) {
     return out;
 }
 
+// "3 consequences", "1 consequence".
+std::string plural(std::size_t n, std::string_view noun) {
+    return std::to_string(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
+}
+
+// "consequence of DELIVERY-EXACTLY-ONCE (see delivery.burst-live-exactly-once)".
+std::string consequence_text(const harness::Consequence& consequence) {
+    return "consequence of " + one_line(consequence.clause) + " (see " +
+           one_line(consequence.case_id) + ")";
+}
+
 bool is_failure(const CaseResult& result) {
     return result.verdict == Verdict::fail || result.verdict == Verdict::error;
 }
@@ -271,6 +282,12 @@ void ConsoleReporter::print_counts(const RunResult& run, const Outcome& outcome)
               : "must " + std::to_string(outcome.count(Verdict::fail, Level::must)) + ", should " +
                     std::to_string(outcome.count(Verdict::fail, Level::should)) + ", interop " +
                     std::to_string(outcome.count(Verdict::fail, Level::interop)));
+    if (failed > 0) {
+        row("root causes",
+            plural(outcome.deviations.size(), "deviation") + ", " +
+                plural(static_cast<std::size_t>(outcome.consequences), "consequence"),
+            "a consequence fails because of a deviation it relies on; counted in failed");
+    }
     count("errors", errors, errors == 0 ? "" : "harness faults: these cases were not judged");
     count("skipped", outcome.count(Verdict::skipped),
           outcome.count(Verdict::skipped) == 0 ? "" : "not run: listed below with the reason");
@@ -299,11 +316,39 @@ void ConsoleReporter::print_recap(const RunResult& run, const Outcome& outcome) 
     for (const CaseResult* result : recap) {
         out_ << "  " << pad(recap_word(*result), 6) << one_line(result->id) << " ["
              << harness::level_name(result->level) << "]" << repetition_note(*result);
+        if (result->consequence_of) {
+            out_ << " \u2014 " << consequence_text(*result->consequence_of);
+        }
         if (recap_word(*result) == "FAIL" && result->level == Level::interop) {
             out_ << " (warning)";
         } else if (recap_word(*result) == "FAIL" && result->level == Level::should &&
                    !outcome.strict) {
             out_ << " (fails the run only with --strict)";
+        }
+        out_ << '\n';
+    }
+}
+
+// What to fix first: one line per deviation, the clause and the case that proves it, then how
+// many failures follow from it (named in the recap below).
+void ConsoleReporter::print_deviations(const RunResult& run, const Outcome& outcome) {
+    if (outcome.deviations.empty()) {
+        return;
+    }
+    std::size_t width = 0;
+    for (const auto& deviation : outcome.deviations) {
+        width = std::max(width, columns(one_line(deviation.clause)));
+    }
+    out_ << paint("Deviations", bold) << " (root causes: fix these first):\n";
+    for (const auto& deviation : outcome.deviations) {
+        const CaseResult& proof = run.cases[deviation.cases.front()];
+        out_ << "  " << pad(one_line(deviation.clause), width + 2) << "proven by "
+             << one_line(proof.id) << repetition_note(proof);
+        if (deviation.cases.size() > 1) {
+            out_ << " (+" << plural(deviation.cases.size() - 1, "more case") << ")";
+        }
+        if (!deviation.consequences.empty()) {
+            out_ << "; " << plural(deviation.consequences.size(), "consequence");
         }
         out_ << '\n';
     }
@@ -350,6 +395,7 @@ void ConsoleReporter::on_finish(const RunResult& run, const Outcome& outcome) {
     if (run.timed_out) {
         out_ << "  the run deadline cut the run short: cases not reported here did not run\n";
     }
+    print_deviations(run, outcome);
     print_skipped(run);
     print_recap(run, outcome);
 

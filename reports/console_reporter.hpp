@@ -35,6 +35,7 @@ private:
     void print_case_details(const harness::CaseResult& result);
     void print_counts(const harness::RunResult& run, const harness::Outcome& outcome);
     void print_recap(const harness::RunResult& run, const harness::Outcome& outcome);
+    void print_deviations(const harness::RunResult& run, const harness::Outcome& outcome);
     void print_skipped(const harness::RunResult& run);
 
     std::mutex mutex_;

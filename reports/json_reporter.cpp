@@ -68,6 +68,7 @@ ordered_json case_json(const CaseResult& result) {
     out["area"] = text(result.area);
     out["level"] = harness::level_name(result.level);
     out["clauses"] = texts(result.clauses);
+    out["relies_on"] = texts(result.relies_on);
     out["requirement"] = text(result.requirement);
     out["keywords"] = texts(result.keywords);
     out["file"] = text(result.file);
@@ -84,6 +85,10 @@ ordered_json case_json(const CaseResult& result) {
     out["flaky"] = result.flaky;
     out["repetition"] = result.repetition;
     out["baseline"] = harness::baseline_name(result.baseline);
+    if (result.consequence_of) {
+        out["consequence_of"] = {{"clause", text(result.consequence_of->clause)},
+                                 {"case", text(result.consequence_of->case_id)}};
+    }
     ordered_json transcript = ordered_json::array();
     for (const TranscriptEntry& entry : result.transcript) {
         transcript.push_back(transcript_entry(entry));
@@ -109,6 +114,8 @@ ordered_json summary_json(const Outcome& outcome) {
     out["unexpected_passes"] = outcome.unexpected_passes;
     out["warnings"] = outcome.warnings;
     out["blocking_failures"] = outcome.blocking_failures;
+    out["deviations"] = outcome.deviations.size();
+    out["consequences"] = outcome.consequences;
     ordered_json by_level;
     for (const Level level : {Level::must, Level::should, Level::interop}) {
         ordered_json counts;
@@ -119,6 +126,25 @@ ordered_json summary_json(const Outcome& outcome) {
         by_level[std::string(harness::level_name(level))] = std::move(counts);
     }
     out["by_level"] = std::move(by_level);
+    return out;
+}
+
+// Each deviation: its clause, the root failures that prove it and the failed cases that are
+// its consequences (ids; with --repeat an id may appear once per repetition).
+ordered_json deviations_json(const RunResult& run, const Outcome& outcome) {
+    const auto ids = [&](const std::vector<std::size_t>& indexes) {
+        ordered_json out = ordered_json::array();
+        for (std::size_t i : indexes) {
+            out.push_back(text(run.cases[i].id));
+        }
+        return out;
+    };
+    ordered_json out = ordered_json::array();
+    for (const auto& deviation : outcome.deviations) {
+        out.push_back({{"clause", text(deviation.clause)},
+                       {"cases", ids(deviation.cases)},
+                       {"consequences", ids(deviation.consequences)}});
+    }
     return out;
 }
 
@@ -138,6 +164,7 @@ void write_json(const RunResult& run, const Outcome& outcome, std::ostream& out)
     }
     report["settings"] = std::move(settings);
     report["summary"] = summary_json(outcome);
+    report["deviations"] = deviations_json(run, outcome);
     // Cases finish in any order on several threads; sorted, two runs compare line by line.
     std::vector<const CaseResult*> sorted;
     for (const CaseResult& result : run.cases) {

@@ -9,8 +9,9 @@
 
 namespace xsime::reports {
 
-// Bumped when a field changes meaning or disappears; new fields do not bump it.
-inline constexpr int json_report_version = 1;
+// Bumped when a field changes meaning or disappears; new fields do not bump it. Version 2:
+// failures are attributed (deviations, consequence_of), broken files make a run INCOMPLETE.
+inline constexpr int json_report_version = 2;
 
 void write_json(const harness::RunResult& run, const harness::Outcome& outcome, std::ostream& out);
 

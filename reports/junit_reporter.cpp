@@ -1,6 +1,7 @@
 // The JUnit XML reporter (junit_reporter.hpp).
 #include "reports/junit_reporter.hpp"
 
+#include "harness/attribution.hpp"
 #include "harness/outcome.hpp"
 #include "reports/report_text.hpp"
 
@@ -84,6 +85,32 @@ std::string joined(const std::vector<std::string>& items) {
     return out;
 }
 
+// A consequence says so first: CI lists show the message, and the deviation is what to fix.
+std::string failure_message(const CaseResult& result) {
+    if (!result.consequence_of) {
+        return result.message;
+    }
+    return "consequence of " + result.consequence_of->clause + " (see " +
+           result.consequence_of->case_id + "): " + result.message;
+}
+
+// "2 deviations, 31 consequences" (attribution.hpp), as every suite's properties say it.
+std::string root_causes_text(const RunResult& run) {
+    const auto deviations = harness::find_deviations(run);
+    std::size_t consequences = 0;
+    for (const auto& deviation : deviations) {
+        consequences += deviation.consequences.size();
+    }
+    std::string text = std::to_string(deviations.size()) +
+                       (deviations.size() == 1 ? " deviation, " : " deviations, ") +
+                       std::to_string(consequences) +
+                       (consequences == 1 ? " consequence" : " consequences");
+    for (const auto& deviation : deviations) {
+        text += "; " + deviation.clause + " (" + run.cases[deviation.cases.front()].id + ")";
+    }
+    return text;
+}
+
 // The details of a failure or an error, as the element's text.
 std::string details(const CaseResult& result) {
     std::string out;
@@ -103,6 +130,9 @@ std::string details(const CaseResult& result) {
     }
     if (!result.clauses.empty()) {
         line("clauses", joined(result.clauses));
+    }
+    if (!result.relies_on.empty()) {
+        line("relies on", joined(result.relies_on));
     }
     if (result.failed_step || !result.failed_step_pointer.empty()) {
         std::string step = result.failed_step ? std::to_string(*result.failed_step) : "";
@@ -158,7 +188,7 @@ void write_case(std::ostream& out, const CaseResult& result, bool repeated) {
     out << ">\n";
     switch (shape) {
     case Shape::failure:
-        out << "      <failure message=\"" << attr(result.message) << "\" type=\""
+        out << "      <failure message=\"" << attr(failure_message(result)) << "\" type=\""
             << attr(harness::level_name(result.level)) << "\">" << body(details(result))
             << "</failure>\n";
         break;
@@ -254,6 +284,7 @@ void write_junit(const RunResult& run, std::ostream& out) {
         << seconds3(run.duration) << "\">\n";
 
     const std::string timestamp = iso8601_utc(run.started, false);
+    const std::string root_causes = root_causes_text(run);
     for (auto& [area, cases] : suites) {
         std::stable_sort(cases.begin(), cases.end(), [](const CaseResult* a, const CaseResult* b) {
             return a->id != b->id ? a->id < b->id : a->repetition < b->repetition;
@@ -278,6 +309,9 @@ void write_junit(const RunResult& run, std::ostream& out) {
         }
         if (run.timed_out) {
             property("timed_out", "true");
+        }
+        if (totals.failures > 0) {
+            property("root_causes", root_causes);
         }
         out << "    </properties>\n";
         for (const CaseResult* result : cases) {

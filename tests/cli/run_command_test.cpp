@@ -474,7 +474,7 @@ TEST_F(RunCommand, WritesAValidJUnitFileAndAJsonReportWithTheRightCounts) {
 
     const auto doc = read_json(report);
     EXPECT_EQ(doc.value("schema", ""), "xsime-conform/report");
-    EXPECT_EQ(doc.value("version", 0), 1);
+    EXPECT_EQ(doc.value("version", 0), 2);
     EXPECT_EQ(doc.value("target", ""), "embedded");
     const auto& summary = member(doc, "summary");
     EXPECT_EQ(summary.value("total", -1), 4) << summary.dump(2);

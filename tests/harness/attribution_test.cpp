@@ -86,7 +86,8 @@ TEST(Attribution, AChainEndsAtItsRoot) {
     EXPECT_EQ(consequence(run.cases[2]), "");
     const auto deviations = find_deviations(run);
     ASSERT_EQ(deviations.size(), 1u);
-    EXPECT_EQ(deviations[0].consequences, (std::vector<std::size_t>{0, 1}));
+    // In id order: a.b (index 1), then a.c (index 0).
+    EXPECT_EQ(deviations[0].consequences, (std::vector<std::size_t>{1, 0}));
 }
 
 // Two failures relying on each other's clause: neither explains the other away, so both are
@@ -142,9 +143,28 @@ TEST(Attribution, DeviationsAreTheFewestClausesCoveringTheRootFailures) {
     const auto deviations = find_deviations(run);
     ASSERT_EQ(deviations.size(), 2u);
     EXPECT_EQ(deviations[0].clause, "DELIVERY-ONCE");
-    EXPECT_EQ(deviations[0].cases, (std::vector<std::size_t>{0, 1}));
+    EXPECT_EQ(deviations[0].cases, (std::vector<std::size_t>{1, 0})); // in id order
     // A tie goes to the clause the case names first.
     EXPECT_EQ(deviations[1].clause, "OPCODES-RAW");
+}
+
+// Cases finish in any order; the root causes do not depend on it.
+TEST(Attribution, TheOrderOfTheCasesChangesNothing) {
+    const std::vector<CaseResult> cases = {
+        scenario_case("a.a", Verdict::fail, {"A"}),
+        scenario_case("a.b", Verdict::fail, {"B"}),
+        scenario_case("a.c", Verdict::fail, {"C"}, {"A", "B"}),
+        scenario_case("a.d", Verdict::fail, {"B", "A"}),
+    };
+    auto forward = run_of(cases);
+    auto backward = run_of({cases[3], cases[2], cases[1], cases[0]});
+    attribute_consequences(forward);
+    attribute_consequences(backward);
+    EXPECT_EQ(consequence(forward.cases[2]), "A see a.a");
+    EXPECT_EQ(consequence(backward.cases[1]), "A see a.a");
+    EXPECT_EQ(deviation_clauses(forward), deviation_clauses(backward));
+    // A and B tie on a.d; A wins by id, and B is still needed for a.b.
+    EXPECT_EQ(deviation_clauses(forward), (std::vector<std::string>{"A", "B"}));
 }
 
 TEST(Attribution, APassingRunHasNoDeviation) {

@@ -196,7 +196,7 @@ json report_of(const RunResult& run, bool strict = false) {
 TEST(JsonReporter, TopLevelFields) {
     const json report = report_of(sample_run());
     EXPECT_EQ(report["schema"], "xsime-conform/report");
-    EXPECT_EQ(report["version"], 1);
+    EXPECT_EQ(report["version"], 2);
     EXPECT_EQ(report["version"], xsime::reports::json_report_version);
     EXPECT_EQ(report["tool"], (json{{"name", "xsime-conform"}, {"version", "0.1.0"}}));
     EXPECT_EQ(report["target"], "127.0.0.1:7777");
@@ -294,7 +294,7 @@ TEST(JsonReporter, TheSchemaCheckCatchesAWrongReport) {
     EXPECT_FALSE(validator.validate(bad_enum).empty());
 
     json bad_version = good;
-    bad_version["version"] = 2;
+    bad_version["version"] = 1;
     EXPECT_FALSE(validator.validate(bad_version).empty());
 
     json bad_hex = good;

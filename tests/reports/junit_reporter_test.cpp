@@ -227,6 +227,8 @@ TEST(JunitReporter, OneSuitePerAreaSortedWithCountsAndProperties) {
                                    "      <property name=\"tool_version\" value=\"0.1.0\"/>\n"
                                    "      <property name=\"jobs\" value=\"4\"/>\n"
                                    "      <property name=\"levels\" value=\"must,should\"/>\n"
+                                   "      <property name=\"root_causes\" value=\"1 deviation, 0 "
+                                   "consequences; PUSH-FORMAT (delivery.b)\"/>\n"
                                    "    </properties>";
     EXPECT_NE(xml.find(properties, delivery), std::string::npos);
     EXPECT_NE(xml.find(properties, framing), std::string::npos);
