@@ -35,6 +35,7 @@ struct ServeOptions {
     unsigned threads = 2;
     bool quiet = false;
     std::vector<std::string> faults; // mock_server/faults.hpp names
+    bool list_faults = false;
     std::string transport = "plain";
     std::string key;  // --key: the private key file (tf)
     std::string hash; // --hash (tf)
@@ -204,7 +205,23 @@ void run_io(boost::asio::io_context& io, unsigned threads) {
     }
 }
 
+// --list-faults: one line per fault, "name<TAB>clause ids (comma-separated)<TAB>what it
+// breaks", for scripts that check what a faulty server's run reports.
+int list_faults() {
+    for (const auto& info : mock::all_faults()) {
+        std::cout << info.name << '\t' << info.clauses << '\t' << info.breaks << '\n';
+    }
+    return exit_ok;
+}
+
 int serve(const ServeOptions& options) {
+    if (options.list_faults) {
+        return list_faults();
+    }
+    if (options.root.empty()) {
+        // Not CLI11's required(): --list-faults needs no root.
+        return stop_serve(ServeStop{exit_usage, "--root is required"});
+    }
     const auto configured = server_config(options);
     if (const auto* stop = std::get_if<ServeStop>(&configured)) {
         return stop_serve(*stop);
@@ -238,8 +255,8 @@ void setup_cmd_serve(CLI::App& app, int& exit_code) {
         "serve", "Run the reference XSIME server on a filesystem mailbox until SIGINT/SIGTERM. "
                  "Prints 'listening on HOST:PORT' on stdout; logs go to stderr.");
     cmd->add_option("--root", options->root,
-                    "Mailbox root: org units are folders in it, users folders in those")
-        ->required()
+                    "Mailbox root: org units are folders in it, users folders in those "
+                    "(required)")
         ->check(CLI::ExistingDirectory);
     cmd->add_option("--host", options->host, "Address to listen on")->capture_default_str();
     cmd->add_option("--port", options->port, "TCP port; 0 picks a free one")->capture_default_str();
@@ -264,6 +281,8 @@ void setup_cmd_serve(CLI::App& app, int& exit_code) {
                     "default; names in docs/reference-server.md)")
         ->type_name("NAME")
         ->allow_extra_args(false);
+    cmd->add_flag("--list-faults", options->list_faults,
+                  "Print every fault as NAME<TAB>CLAUSE IDS<TAB>DESCRIPTION and exit");
     cmd->add_option("--transport", options->transport,
                     "plain: TF framing only; tf: every connection runs the TF handshake "
                     "(version, RSA-OAEP session key, hash) and the session cipher")

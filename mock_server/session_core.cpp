@@ -29,6 +29,15 @@ void take_back(CoreOutput& out, Mark to) {
     out.calls.resize(to.calls);
 }
 
+// For Fault::timestamp_little_endian.
+std::uint64_t byte_swapped(std::uint64_t value) {
+    std::uint64_t out = 0;
+    for (int i = 0; i < 8; ++i, value >>= 8) {
+        out = (out << 8) | (value & 0xff);
+    }
+    return out;
+}
+
 // Every byte the core sends goes through append_tf (below) or this, so that `calls` always
 // describes `bytes` (CoreOutput::calls).
 // `frame` is one encoded XSIME frame: a header and its payload, if any.
@@ -99,7 +108,27 @@ CoreOutput SessionCore::receive(std::string_view bytes) {
         frames_.feed(bytes);
         handle_module(out);
     }
+    take_short_payload(out);
     return out;
+}
+
+// FAULT payload_single_read: a server that reads a path or message with a single recv()
+// takes what this read brought as the whole payload; the rest of it, arriving later, is
+// then read as the next header. Only opcodes 1, 2 and 5, whose payload length varies.
+void SessionCore::take_short_payload(CoreOutput& out) {
+    if (!fault(Fault::payload_single_read) || closed_ || level_ != Level::module ||
+        frames_.buffered() <= protocol::header_size || frames_.missing() == 0) {
+        return;
+    }
+    std::string bytes = frames_.take_buffered();
+    auto header = protocol::decode_header(bytes);
+    const auto opcode = static_cast<Opcode>(header.opcode);
+    if (opcode != Opcode::org_unit && opcode != Opcode::user && opcode != Opcode::message) {
+        frames_.feed(bytes);
+        return;
+    }
+    header.sz = static_cast<std::int32_t>(bytes.size() - protocol::header_size);
+    handle_frame(Frame{header, bytes.substr(protocol::header_size)}, out);
 }
 
 void SessionCore::close(CoreOutput& out, std::string reason) {
@@ -247,6 +276,9 @@ void SessionCore::on_setup(const Frame& frame) {
     unique_user_ = (flags & protocol::flag_unique_user) != 0;
     auto_delete_ = (flags & protocol::flag_auto_delete) != 0;
     since_ = std::get<std::uint64_t>(protocol::parse_u64_body(frame.payload));
+    if (fault(Fault::timestamp_little_endian)) { // FAULT: the 8 bytes read little-endian
+        since_ = byte_swapped(since_);
+    }
     setup_done_ = true;
     reset_cursor();
     if (!user_) {
@@ -338,9 +370,13 @@ void SessionCore::on_message(const Frame& frame, CoreOutput& out) {
 }
 
 void SessionCore::on_interval(const Frame& frame) {
-    const auto ns = std::get<std::uint64_t>(protocol::parse_u64_body(frame.payload));
+    auto ns = std::get<std::uint64_t>(protocol::parse_u64_body(frame.payload));
     // Saturate: 2^63 ns is ~292 years, and the chrono type is signed.
-    const auto capped = std::min<std::uint64_t>(ns, std::uint64_t{1} << 62);
+    constexpr std::uint64_t cap = std::uint64_t{1} << 62;
+    if (fault(Fault::interval_as_ms)) { // FAULT: the value taken as milliseconds
+        ns = ns > cap / 1'000'000 ? cap : ns * 1'000'000;
+    }
+    const auto capped = std::min<std::uint64_t>(ns, cap);
     interval_ = std::max(std::chrono::nanoseconds(static_cast<std::int64_t>(capped)),
                          settings_.min_interval);
 }

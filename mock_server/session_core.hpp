@@ -103,6 +103,8 @@ private:
     void enter_module(CoreOutput& out);
     void leave_module(CoreOutput& out);
     void handle_frame(const protocol::Frame& frame, CoreOutput& out);
+    // Fault::payload_single_read: a partly received payload taken as the whole one.
+    void take_short_payload(CoreOutput& out);
     void on_setup(const protocol::Frame& frame);
     void on_org_unit(const protocol::Frame& frame, CoreOutput& out);
     void on_user(const protocol::Frame& frame, CoreOutput& out);

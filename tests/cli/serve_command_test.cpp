@@ -1,5 +1,6 @@
 // End-to-end tests of `xsime-conform serve --transport tf`'s options: key files are checked
 // before the server listens, and wrong combinations are usage errors (exit 2) that say why.
+// Also `serve --list-faults`, the fault table scripts read.
 #include "protocol/tf_rsa.hpp"
 #include "tests/support/run_process.hpp"
 #include "tests/support/server_process.hpp"
@@ -73,6 +74,31 @@ TEST_F(ServeCommand, GoodKeyListensAndSaysTheTransport) {
     const auto status = server.terminate(10s);
     ASSERT_TRUE(status.has_value());
     EXPECT_TRUE(status->success()) << describe(*status);
+}
+
+TEST_F(ServeCommand, ListFaultsPrintsNameClausesAndDescriptionWithoutARoot) {
+    const auto result = run_process({XSIME_CONFORM_BIN, "serve", "--list-faults"}, 30s);
+    ASSERT_EQ(result.status.code, 0) << describe(result);
+    std::size_t lines = 0;
+    std::size_t at = 0;
+    for (std::size_t end; (end = result.out.find('\n', at)) != std::string::npos; at = end + 1) {
+        const std::string line = result.out.substr(at, end - at);
+        ++lines;
+        const auto first = line.find('\t');
+        const auto second = line.find('\t', first + 1);
+        ASSERT_NE(second, std::string::npos) << line;
+        EXPECT_GT(first, 0u) << line;
+        EXPECT_GT(second, first + 1) << "a fault with no clause: " << line;
+        EXPECT_LT(second + 1, line.size()) << "a fault with no description: " << line;
+    }
+    EXPECT_EQ(at, result.out.size()) << "every line ends with a newline";
+    EXPECT_GE(lines, 20u) << result.out;
+    EXPECT_NE(result.out.find("same_second_loss\tDELIVERY-EXACTLY-ONCE\t"), std::string::npos);
+    EXPECT_NE(result.out.find("wrong_status\tUSER-REPLY,USER-MUST-EXIST\t"), std::string::npos);
+
+    const auto no_root = run_process({XSIME_CONFORM_BIN, "serve", "--port", "0"}, 30s);
+    EXPECT_EQ(no_root.status.code, 2) << describe(no_root);
+    EXPECT_NE(no_root.err.find("--root"), std::string::npos) << describe(no_root);
 }
 
 } // namespace

@@ -8,6 +8,7 @@
 #include "protocol/tf_framing.hpp"
 #include "tests/support/files.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
@@ -375,9 +376,96 @@ TEST(Faults, UniqueUserIgnoredLetsASecondInstanceIn) {
     }
 }
 
+std::vector<std::string> texts_of(const std::vector<std::string>& pushes) {
+    std::vector<std::string> texts;
+    for (const auto& payload : pushes) {
+        texts.push_back(std::get<protocol::Push>(protocol::parse_push(payload)).text);
+    }
+    return texts;
+}
+
+TEST(Faults, SameSecondLossKeepsOnlyTheFirstMessageOfASecond) {
+    for (const bool faulty : {false, true}) {
+        World world(faulty ? only(Fault::same_second_loss) : Faults{});
+        auto& alice = world.logged_in("alice");
+        auto& bob = world.logged_in("bob");
+        // The clock never moves: every message arrives in the same second.
+        send(alice, "bob", "first");
+        send(alice, "bob", "second");
+        send(alice, "alice", "own folder");
+        const std::vector<std::string> all{"first", "second"};
+        const std::vector<std::string> lossy{"first"};
+        EXPECT_EQ(texts_of(world.poll(bob)), faulty ? lossy : all) << "faulty=" << faulty;
+        EXPECT_EQ(world.files_of("bob"), faulty ? 1u : 2u) << "the loss is in the mailbox";
+        EXPECT_EQ(texts_of(world.poll(alice)), std::vector<std::string>{"own folder"})
+            << "per recipient: another user's first message of the second is kept";
+    }
+}
+
+TEST(Faults, TimestampLittleEndianMisreadsEveryTimestampButZero) {
+    for (const bool faulty : {false, true}) {
+        World world(faulty ? only(Fault::timestamp_little_endian) : Faults{});
+        auto& alice = world.logged_in("alice");
+        auto& recent = world.logged_in("bob", 0, now - 10);
+        auto& zero = world.logged_in("bob", 0, 0);
+        send(alice, "bob", "newer than both");
+        EXPECT_EQ(world.poll(recent).size(), faulty ? 0u : 1u) << "faulty=" << faulty;
+        EXPECT_EQ(world.poll(zero).size(), 1u) << "0 reads the same either way";
+    }
+}
+
+TEST(Faults, IntervalAsMsMultipliesTheIntervalByAMillion) {
+    for (const bool faulty : {false, true}) {
+        World world(faulty ? only(Fault::interval_as_ms) : Faults{});
+        auto& bob = world.logged_in("bob");
+        EXPECT_EQ(bob.receive(protocol::encode_interval(5'000'000)).bytes, "") << "no reply";
+        EXPECT_EQ(bob.interval(), faulty ? std::chrono::nanoseconds(std::chrono::seconds(5000))
+                                         : std::chrono::nanoseconds(std::chrono::milliseconds(5)));
+        bob.receive(protocol::encode_interval(~std::uint64_t{0}));
+        EXPECT_GT(bob.interval().count(), 0) << "saturated, never negative";
+    }
+}
+
+TEST(Faults, PayloadSingleReadCutsAPayloadSplitAcrossReads) {
+    const std::string frame =
+        protocol::encode_send(std::vector<std::string>{"bob"}, "hello world"); // "bob: hello world"
+    const std::size_t cut = protocol::header_size + 8;                         // "bob: hel"
+    for (const bool faulty : {false, true}) {
+        World world(faulty ? only(Fault::payload_single_read) : Faults{});
+        auto& alice = world.logged_in("alice");
+        auto& bob = world.logged_in("bob");
+        EXPECT_EQ(alice.receive(frame).bytes, "") << "a whole frame in one read is unaffected";
+        EXPECT_EQ(alice.receive(frame.substr(0, protocol::header_size)).bytes, "")
+            << "a header alone waits for its payload, as recv() would";
+        EXPECT_FALSE(alice.receive(frame.substr(protocol::header_size, cut - protocol::header_size))
+                         .close_reason);
+        const auto rest = alice.receive(frame.substr(cut));
+        const std::vector<std::string> whole{"hello world", "hello world"};
+        const std::vector<std::string> cut_short{"hello world", "hel"};
+        EXPECT_EQ(texts_of(world.poll(bob)), faulty ? cut_short : whole) << "faulty=" << faulty;
+        // "lo world" read as a header: opcode 'l', sz "o wo" (over the limit): the session ends.
+        EXPECT_EQ(rest.close_reason.has_value(), faulty) << "faulty=" << faulty;
+    }
+}
+
+TEST(FaultNames, EveryFaultNamesTheCatalogueClausesItBreaks) {
+    const std::string catalogue = test::read_file(fs::path(XSIME_SCENARIOS_DIR) / "clauses.json");
+    ASSERT_FALSE(catalogue.empty());
+    for (const auto& info : all_faults()) {
+        const auto clauses = fault_clauses(info.fault);
+        EXPECT_FALSE(clauses.empty()) << info.name;
+        for (const auto clause : clauses) {
+            EXPECT_NE(catalogue.find("\"id\": \"" + std::string(clause) + "\""), std::string::npos)
+                << info.name << ": " << clause << " is not in scenarios/clauses.json";
+        }
+    }
+    EXPECT_EQ(fault_clauses(Fault::wrong_status),
+              (std::vector<std::string_view>{"USER-REPLY", "USER-MUST-EXIST"}));
+}
+
 // Every fault above has its own test; this keeps the list and the tests in step.
 TEST(Faults, EveryFaultIsCoveredHere) {
-    EXPECT_EQ(all_faults().size(), 16u) << "a new fault needs a test in this file";
+    EXPECT_EQ(all_faults().size(), 20u) << "a new fault needs a test in this file";
 }
 
 } // namespace
