@@ -33,6 +33,19 @@ public:
     // it does not depend on how a server names or formats stored messages.
     virtual std::optional<std::variant<std::size_t, std::string>>
     message_count(const std::string& org, const std::string& user) = 0;
+    // The names of the files in `user`'s messages/blacklist/, sorted; empty when that folder
+    // does not exist; in the string why the host failed to look; std::nullopt when this host
+    // cannot look at all. Like message_count(), it depends only on the spec's layout.
+    virtual std::optional<std::variant<std::vector<std::string>, std::string>>
+    blacklist(const std::string& /*org*/, const std::string& /*user*/) {
+        return std::nullopt;
+    }
+    // Whether `path` (inside the org unit) exists and is a folder (a symlink is not one); in
+    // the string why the host failed to look; std::nullopt when this host cannot look.
+    virtual std::optional<std::variant<bool, std::string>>
+    folder_exists(const std::string& /*org*/, const std::string& /*path*/) {
+        return std::nullopt;
+    }
     virtual std::string describe() const = 0;
     // Why this host cannot make `fixture` (some of its parts are out of its reach), or
     // std::nullopt when it can. The runner skips such a case before preparing anything.

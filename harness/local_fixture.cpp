@@ -7,6 +7,7 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <string_view>
 #include <system_error>
 #include <thread>
 
@@ -171,6 +172,45 @@ std::optional<std::vector<std::string>> LocalFixture::messages(const std::string
         contents.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     }
     return contents;
+}
+
+namespace {
+
+// Why <org>/<path> may not be looked at ("" when it may): the rules prepare() follows.
+std::string refused(const std::string& org, std::string_view what, const std::string& path) {
+    if (!valid_org_name(org)) {
+        return "org unit name '" + org + "' is not a single folder name";
+    }
+    return check_inside_org(what, path).value_or("");
+}
+
+} // namespace
+
+std::optional<std::variant<std::vector<std::string>, std::string>>
+LocalFixture::blacklist(const std::string& org, const std::string& user) {
+    if (auto why = refused(org, "user", user); !why.empty()) {
+        return why;
+    }
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (fs::directory_iterator it(root_ / org / user / "messages" / "blacklist", ec), end;
+         !ec && it != end; it.increment(ec)) {
+        std::error_code status_ec;
+        if (fs::is_regular_file(it->symlink_status(status_ec)) && !status_ec) {
+            names.push_back(it->path().filename().string());
+        }
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+std::optional<std::variant<bool, std::string>>
+LocalFixture::folder_exists(const std::string& org, const std::string& path) {
+    if (auto why = refused(org, "path", path); !why.empty()) {
+        return why;
+    }
+    std::error_code ec;
+    return fs::is_directory(fs::symlink_status(root_ / org / path, ec)) && !ec;
 }
 
 std::string LocalFixture::describe() const {

@@ -38,6 +38,13 @@ public:
     // The number of files messages() would read (a symlink is not counted); never an error.
     std::optional<std::variant<std::size_t, std::string>>
     message_count(const std::string& org, const std::string& user) override;
+    // The regular files (not symlinks) in <root>/<org>/<user>/messages/blacklist, sorted; an
+    // org or user name that would leave the root is an error, never looked at.
+    std::optional<std::variant<std::vector<std::string>, std::string>>
+    blacklist(const std::string& org, const std::string& user) override;
+    // <root>/<org>/<path> is a folder (a symlink to one is not); the same names refused.
+    std::optional<std::variant<bool, std::string>> folder_exists(const std::string& org,
+                                                                 const std::string& path) override;
     std::string describe() const override;
 
     const std::filesystem::path& root() const { return root_; }

@@ -256,7 +256,7 @@ RemoteFixture::message_count(const std::string& org, const std::string& user) {
                       [](const Entry& e) { return e.first == 'F' && e.second.front() != '.'; }));
 }
 
-std::variant<std::vector<std::string>, std::string>
+std::optional<std::variant<std::vector<std::string>, std::string>>
 RemoteFixture::blacklist(const std::string& org, const std::string& user) {
     std::string error;
     const auto path = org_path(org, user + "/messages/blacklist", error);
@@ -279,8 +279,8 @@ RemoteFixture::blacklist(const std::string& org, const std::string& user) {
     return names;
 }
 
-std::variant<bool, std::string> RemoteFixture::folder_exists(const std::string& org,
-                                                             const std::string& path) {
+std::optional<std::variant<bool, std::string>>
+RemoteFixture::folder_exists(const std::string& org, const std::string& path) {
     std::string error;
     const auto full = org_path(org, path, error);
     if (!full) {

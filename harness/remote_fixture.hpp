@@ -68,13 +68,14 @@ public:
     // folder); any other answer, or a listing over 16 MiB, is an error (string).
     std::variant<std::optional<std::vector<Entry>>, std::string> list(const std::string& path,
                                                                       bool recursive);
-    // The names of the files in <org>/<user>/messages/blacklist/, sorted; empty when that
-    // folder does not exist.
-    std::variant<std::vector<std::string>, std::string> blacklist(const std::string& org,
-                                                                  const std::string& user);
+    // The names of the files in <org>/<user>/messages/blacklist/ through `LS`, sorted; empty
+    // when that folder does not exist. Never std::nullopt.
+    std::optional<std::variant<std::vector<std::string>, std::string>>
+    blacklist(const std::string& org, const std::string& user) override;
     // Whether <org>/<path> exists and is a folder, through `FSTAT` (`OK D ...`: yes; `OK F`
-    // or `OK U`, or `FAILED 9`: no).
-    std::variant<bool, std::string> folder_exists(const std::string& org, const std::string& path);
+    // or `OK U`, or `FAILED 9`: no). Never std::nullopt.
+    std::optional<std::variant<bool, std::string>> folder_exists(const std::string& org,
+                                                                 const std::string& path) override;
 
     // "remote fixtures through TF commands on plain 127.0.0.1:4000"
     std::string describe() const override;

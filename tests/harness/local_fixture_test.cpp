@@ -78,6 +78,33 @@ TEST_F(LocalFixtureTest, MessagesAreSortedContentsOfVisibleRegularFiles) {
               (std::variant<std::size_t, std::string>(std::size_t{2})));
 }
 
+// What the portable mailbox checks look at: blacklist names and folders, never a symlink.
+TEST_F(LocalFixtureTest, BlacklistNamesAndFoldersAreObserved) {
+    Fixture f;
+    f.users = {"alice", "bob"};
+    f.blacklist = {{"bob", {"mallory", "eve"}}};
+    f.dirs = {"bob/messages/blacklist/sub", "real"};
+    f.links = {{"bob/messages/blacklist/link", "mallory"}, {"alias", "real"}};
+    ASSERT_EQ(fixture.prepare("xc-b", f), std::nullopt);
+    using Names = std::variant<std::vector<std::string>, std::string>;
+    EXPECT_EQ(fixture.blacklist("xc-b", "bob"), Names(std::vector<std::string>{"eve", "mallory"}))
+        << "files only: no folder, no symlink";
+    EXPECT_EQ(fixture.blacklist("xc-b", "alice"), Names(std::vector<std::string>{}))
+        << "no blacklist/ yet";
+    using Exists = std::variant<bool, std::string>;
+    EXPECT_EQ(fixture.folder_exists("xc-b", "bob"), Exists(true));
+    EXPECT_EQ(fixture.folder_exists("xc-b", "bob/messages/blacklist"), Exists(true));
+    EXPECT_EQ(fixture.folder_exists("xc-b", "alice/messages"), Exists(false));
+    EXPECT_EQ(fixture.folder_exists("xc-b", "bob/messages/blacklist/eve"), Exists(false))
+        << "a file is not a folder";
+    EXPECT_EQ(fixture.folder_exists("xc-b", "alias"), Exists(false)) << "nor is a symlink to one";
+    // Names that would leave the root are refused, never looked at.
+    EXPECT_EQ(fixture.folder_exists("xc-b", "../xc-b"),
+              Exists("path '../xc-b' must be a relative path inside the org unit"));
+    EXPECT_EQ(fixture.blacklist("..", "bob"),
+              Names("org unit name '..' is not a single folder name"));
+}
+
 TEST_F(LocalFixtureTest, CleanupRemovesTheOrgUnitButNotLinkTargets) {
     const fs::path outside = temp.base() / "outside";
     fs::create_directories(outside);

@@ -322,15 +322,15 @@ TEST_F(RemoteFixtureTest, ObservationsReadListingsAndStatus) {
 
     server.replies["LS /xc-o/bob/messages/blacklist"] =
         std::string("CONT F: mallory\nF: eve\nD: sub/\n");
-    EXPECT_EQ(std::get<std::vector<std::string>>(fixture.blacklist("xc-o", "bob")),
+    EXPECT_EQ(std::get<std::vector<std::string>>(*fixture.blacklist("xc-o", "bob")),
               (std::vector<std::string>{"eve", "mallory"}));
 
     server.replies["FSTAT /xc-o/bob"] = std::string("OK D 4096 1796049383 1796049383");
     server.replies["FSTAT /xc-o/bob/f"] = std::string("OK F 0 1796049383 1796049383");
     server.replies["FSTAT /xc-o/none"] = std::string("FAILED 9 : File does not exist.");
-    EXPECT_TRUE(std::get<bool>(fixture.folder_exists("xc-o", "bob")));
-    EXPECT_FALSE(std::get<bool>(fixture.folder_exists("xc-o", "bob/f")));
-    EXPECT_FALSE(std::get<bool>(fixture.folder_exists("xc-o", "none")));
+    EXPECT_TRUE(std::get<bool>(*fixture.folder_exists("xc-o", "bob")));
+    EXPECT_FALSE(std::get<bool>(*fixture.folder_exists("xc-o", "bob/f")));
+    EXPECT_FALSE(std::get<bool>(*fixture.folder_exists("xc-o", "none")));
     EXPECT_EQ(server.connects, server.closes) << "every connection is closed";
     EXPECT_EQ(fixture.messages("xc-o", "bob"), std::nullopt) << "contents stay out of reach";
 }
@@ -413,9 +413,11 @@ TEST_F(RemoteFixtureServerTest, ARunnerCaseOverItRunsUpToTheMailboxCheck) {
     const auto result = run_scenario(scenario, transport, fixture, options, cancel);
     EXPECT_EQ(result.verdict, Verdict::skipped) << result.message;
     EXPECT_EQ(result.failed_step, 5u);
-    EXPECT_EQ(result.skip_reason, "mailbox check not observable through remote fixtures "
-                                  "through TF commands on " +
-                                      transport.describe() + "; every step before it passed");
+    EXPECT_EQ(result.skip_reason,
+              "mailbox check not observable through remote fixtures through TF commands on " +
+                  transport.describe() +
+                  " (message contents: content_regex and no_content_regex need a local "
+                  "fixture); every step before it passed");
     // The fixture was made through TF commands (bob got the push) and removed afterwards.
     for (const auto& entry : fs::directory_iterator(temp.root())) {
         EXPECT_FALSE(entry.path().filename().string().starts_with("xc-")) << entry.path();
@@ -438,11 +440,11 @@ TEST_F(RemoteFixtureServerTest, ObservesTheMailboxThroughLsAndFstat) {
     }
     fs::create_symlink(messages / "1700000000-a", messages / "1700000002-link");
     EXPECT_EQ(std::get<std::size_t>(*fixture.message_count("xc-seen", "bob")), 2u);
-    EXPECT_EQ(std::get<std::vector<std::string>>(fixture.blacklist("xc-seen", "bob")),
+    EXPECT_EQ(std::get<std::vector<std::string>>(*fixture.blacklist("xc-seen", "bob")),
               (std::vector<std::string>{"eve", "mallory"}));
-    EXPECT_TRUE(std::get<bool>(fixture.folder_exists("xc-seen", "bob/messages/not-a-message")));
-    EXPECT_FALSE(std::get<bool>(fixture.folder_exists("xc-seen", "bob/messages/1700000000-a")));
-    EXPECT_FALSE(std::get<bool>(fixture.folder_exists("xc-seen", "carol")));
+    EXPECT_TRUE(std::get<bool>(*fixture.folder_exists("xc-seen", "bob/messages/not-a-message")));
+    EXPECT_FALSE(std::get<bool>(*fixture.folder_exists("xc-seen", "bob/messages/1700000000-a")));
+    EXPECT_FALSE(std::get<bool>(*fixture.folder_exists("xc-seen", "carol")));
     // A listing longer than one chunk is read whole.
     for (int i = 0; i < 400; ++i) {
         test::write_file(messages / ("1700000100-message-number-" + std::to_string(i)), "x");

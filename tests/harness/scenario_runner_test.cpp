@@ -413,8 +413,8 @@ TEST_F(RunnerTest, UnobservableMailboxCheckStopsTheScenarioAsSkipped) {
     options.step_timeout = 500ms;
     const auto result = run(scenario, &blind);
     EXPECT_EQ(result.verdict, Verdict::skipped) << explain(result);
-    EXPECT_EQ(result.skip_reason, "mailbox check not observable through a blind test fixture; "
-                                  "every step before it passed");
+    EXPECT_EQ(result.skip_reason, "mailbox check not observable through a blind test fixture "
+                                  "(message count); every step before it passed");
     EXPECT_EQ(result.failed_step, 2u);
     const auto text = transcript_text(result);
     EXPECT_NE(text.find("mailbox check not observable"), std::string::npos) << text;

@@ -4,17 +4,16 @@
 Usage: compare_runs.py SCENARIOS_DIR BASELINE.json OTHER.json [--remote-fixtures]
 
 The baseline (plain transport, local fixtures) must pass every case. The other run must give
-every case the same verdict, except with --remote-fixtures, where a case may instead be
-skipped for exactly the reasons remote fixtures give, and only if its scenario file needs them:
-  - fixture "messages" or "links" (TF commands cannot place message files or symlinks): the
-    case is skipped before running ("needs a local fixture");
-  - a "mailbox" step with "content_regex" or "no_content_regex" (message contents cannot be
-    read through TF commands): the case ran up to it and passed every step before it ("not
-    observable", "every step before it passed").
-A case whose mailbox steps (also inside "repeat" blocks) check only "count" must give the same
-verdict: remote fixtures count message files through LS. Any other difference, or a case
-expected to be skipped that passed (a check reported as passed without being made), fails.
+every case the same verdict, except with --remote-fixtures, where a case must instead be
+skipped when, and only when, its scenario file has fixture "links": no TF command makes a
+symlink, so the case is skipped before running ("needs a local fixture: symlinks ...").
+Everything else runs remotely: mailbox steps check only what TF commands observe (count,
+blacklist, folders). So with --remote-fixtures a scenario that still needs a local fixture
+for anything else - fixture "messages", or a mailbox step (also inside "repeat" blocks) with
+"content_regex" or "no_content_regex" - is itself a mismatch, as is a case expected to be
+skipped that passed (a check reported as passed without being made).
 """
+
 import glob
 import json
 import os
@@ -37,6 +36,8 @@ def all_steps(steps):
 
 
 def scenario_needs(scenarios_dir):
+    """Per id: "links" (remote runs skip it), "messages" or "contents" (a remote run would
+    skip it: the suite must not have such a case), or None (it runs remotely)."""
     needs = {}
     for path in glob.glob(os.path.join(scenarios_dir, "**", "*.json"), recursive=True):
         name = os.path.basename(path)
@@ -45,13 +46,12 @@ def scenario_needs(scenarios_dir):
         with open(path, encoding="utf-8") as f:
             doc = json.load(f)
         fixture = doc.get("fixture", {})
-        local_only = bool(fixture.get("messages") or fixture.get("links"))
         checks = [step["mailbox"] for step in all_steps(doc["steps"]) if "mailbox" in step]
         contents = any("content_regex" in check or "no_content_regex" in check
                        for check in checks)
-        needs[doc["id"]] = ("local fixture" if local_only else
-                            "mailbox" if contents else
-                            "count" if checks else None)
+        needs[doc["id"]] = ("links" if fixture.get("links") else
+                            "messages" if fixture.get("messages") else
+                            "contents" if contents else None)
     return needs
 
 
@@ -68,36 +68,34 @@ def main():
     if set(baseline) != set(other):
         problems.append("different case sets: only in baseline %s, only in other %s" %
                         (sorted(set(baseline) - set(other)), sorted(set(other) - set(baseline))))
-    counts = {"same": 0, "counted": 0, "skipped local fixture": 0, "skipped mailbox": 0}
+    counts = {"same": 0, "skipped": 0}
     for case_id in sorted(set(baseline) & set(other)):
         base, case = baseline[case_id], other[case_id]
         if base["verdict"] != "pass":
             problems.append("%s: baseline verdict %s: %s" % (case_id, base["verdict"], base["message"]))
             continue
         need = needs.get(case_id) if remote else None
-        if need is None or need == "count":
+        if need in ("messages", "contents"):
+            problems.append("%s: uses %s, which a remote run cannot check (only symlinks may need "
+                            "a local fixture)" % (case_id, "fixture messages" if need == "messages"
+                                                  else "mailbox content checks"))
+        elif need is None:
             if case["verdict"] != "pass":
                 problems.append("%s: %s (baseline pass): %s" % (case_id, case["verdict"], case["message"]))
             else:
                 counts["same"] += 1
-                counts["counted"] += 1 if need == "count" else 0
-            continue
-        reason = case.get("skip_reason", "")
-        if case["verdict"] != "skipped":
-            problems.append("%s: needs %s, so it must be skipped remotely, but is %s" %
-                            (case_id, need, case["verdict"]))
-        elif need == "local fixture" and "needs a local fixture" not in reason:
-            problems.append("%s: skipped for an unexpected reason: %s" % (case_id, reason))
-        elif need == "mailbox" and not ("not observable" in reason and "every step before it passed" in reason):
-            problems.append("%s: skipped for an unexpected reason: %s" % (case_id, reason))
+        elif case["verdict"] != "skipped":
+            problems.append("%s: has fixture links, so it must be skipped remotely, but is %s" %
+                            (case_id, case["verdict"]))
+        elif not case.get("skip_reason", "").startswith("needs a local fixture: symlinks"):
+            problems.append("%s: skipped for an unexpected reason: %s" %
+                            (case_id, case.get("skip_reason", "")))
         else:
-            counts["skipped " + need] += 1
+            counts["skipped"] += 1
     for problem in problems:
         print("MISMATCH " + problem)
-    print("compared %d cases: %d same verdict (%d with count-only mailbox checks made "
-          "remotely), %d skipped (local fixture needed), %d skipped (mailbox content check not "
-          "observable)" % (len(other), counts["same"], counts["counted"] if remote else 0,
-                           counts["skipped local fixture"], counts["skipped mailbox"]))
+    print("compared %d cases: %d same verdict, %d skipped (symlinks need a local fixture)" %
+          (len(other), counts["same"], counts["skipped"]))
     return 1 if problems else 0
 
 

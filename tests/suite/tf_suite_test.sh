@@ -3,8 +3,10 @@
 #   1. plain, embedded server, local fixtures: the baseline, everything passes;
 #   2. tf, embedded server (handshake + cipher), local fixtures: the same verdict for every case;
 #   3. tf against a separate `serve --transport tf` process with --pubkey/--hash and no --root,
-#      so fixtures go through the TF commands: the same verdicts, except the cases remote
-#      fixtures cannot run or observe, each skipped for its stated reason (compare_runs.py).
+#      so fixtures go through the TF commands: the same verdicts, except the scenarios that need
+#      symlinks (no TF command makes one), skipped for that reason: exactly REMOTE_SKIPS below
+#      (compare_runs.py checks the reasons, and that no scenario needs a local fixture for
+#      anything else).
 #
 # Usage: tf_suite_test.sh XSIME_CONFORM SCENARIOS_DIR PYTHON
 set -u
@@ -15,6 +17,9 @@ fi
 BIN=$1
 SCENARIOS=$2
 PYTHON=$3
+# The only cases a remote run may skip: their fixtures hold symlinks.
+REMOTE_SKIPS="org-user.recipient-traversal-not-delivered org-user.recipient-traversal-refused
+org-user.symlink-user-to-root org-user.traversal-symlink-refused"
 HERE=$(cd "$(dirname "$0")" && pwd)
 WORK=$(mktemp -d /tmp/xsime-tf-suite.XXXXXX)
 SERVER_PID=
@@ -66,6 +71,11 @@ run tf-remote --target "127.0.0.1:$PORT" --transport tf --pubkey "$WORK/keys/pub
 grep -q '"fixtures": "remote"' "$WORK/tf-remote.json" || fail "the remote run did not use remote fixtures"
 "$PYTHON" "$HERE/compare_runs.py" "$SCENARIOS" "$WORK/plain.json" "$WORK/tf-remote.json" \
   --remote-fixtures || fail "tf (remote fixtures) differs from plain beyond the stated skips"
+skipped=$("$PYTHON" -c 'import json, sys
+print(" ".join(sorted(c["id"] for c in json.load(open(sys.argv[1]))["cases"]
+                      if c["verdict"] == "skipped")))' "$WORK/tf-remote.json")
+want=$(echo $REMOTE_SKIPS | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')
+[[ $skipped == "$want" ]] || fail "remote skips: got [$skipped], want [$want]"
 
 # Remote fixtures leave nothing behind: every org unit the run made was removed with RMDIR.
 leftovers=$(find "$WORK/root" -mindepth 1 -maxdepth 1 -not -name ".*" | head -n 5)
