@@ -1,17 +1,20 @@
 // `xsime-conform run`: replay scenarios against a target (default: the embedded reference
-// server) and report to the console, JUnit XML and JSON. The options and run(), which calls
-// the phases in order: check the options, load and select the scenarios, open the report
-// files, start or name the target, preflight, run, and write the reports.
+// server) and report to the console, JUnit XML, JSON and HTML, and in a bundle. The options and
+// run(), which calls the phases in order: check the options, load and select the scenarios,
+// read their files, open the report files and the bundle, start or name the target,
+// preflight, run, and write the reports and the bundle.
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/run_bundle.hpp"
+#include "cli/run_interrupt.hpp"
 #include "cli/run_options.hpp"
 #include "cli/run_preflight.hpp"
 #include "cli/run_reports.hpp"
 #include "cli/run_scenarios.hpp"
 #include "cli/run_target.hpp"
+#include "cli/scenario_set.hpp"
 #include "harness/attribution.hpp"
 #include "harness/outcome.hpp"
-#include "harness/scenario_case.hpp"
 #include "harness/scenario_runner.hpp"
 #include "harness/suite.hpp"
 #include "reports/console_reporter.hpp"
@@ -31,37 +34,60 @@ namespace xsime::cli {
 
 namespace {
 
-// The run itself: every planned case on the target, or, when the preflight failed, each
-// reported as not run for that reason; the console shows each case as it ends.
+// The run itself: every planned case on the target, until done or interrupted; the console
+// shows each case as it ends. When the preflight failed, no case runs and the result says
+// why, once (RunResult::target_error), instead of one error per case.
 harness::RunResult run_cases(const std::vector<harness::Planned>& planned,
                              const RunOptions& options, const RunPlan& plan, RunTarget& target,
                              const std::optional<std::string>& preflight_error,
+                             const std::atomic<bool>& interrupt,
                              reports::ConsoleReporter& console) {
+    const std::size_t total = planned.size() * std::max(1u, options.repeat);
+    if (preflight_error) {
+        harness::RunResult result;
+        result.started = std::chrono::system_clock::now();
+        result.planned = total;
+        result.target_error = *preflight_error;
+        return result;
+    }
     harness::SuiteOptions suite;
     suite.expected_failures = plan.expected_failures;
     suite.jobs = options.jobs;
     suite.repeat = options.repeat;
     suite.rerun_failures = options.rerun_failures;
     suite.run_timeout = std::chrono::seconds(options.timeout_s);
+    suite.interrupt = &interrupt;
     harness::RunnerOptions runner;
     runner.step_timeout = std::chrono::milliseconds(options.step_timeout_ms);
     runner.scenario_timeout = std::chrono::milliseconds(options.scenario_timeout_ms);
 
-    const std::size_t total = planned.size() * std::max(1u, options.repeat);
     std::size_t done = 0;
     console.on_start(total);
     const auto run_case = [&](const harness::Scenario& scenario, const std::atomic<bool>& cancel) {
-        if (preflight_error) {
-            auto result = harness::case_of(scenario);
-            result.verdict = harness::Verdict::error;
-            result.message = *preflight_error;
-            return result;
-        }
         return harness::run_scenario(scenario, *target.transport, *target.fixture, runner, cancel);
     };
     return harness::run_suite(planned, run_case, suite, [&](const harness::CaseResult& one) {
         console.on_case(one, ++done, total);
     });
+}
+
+// What the result says besides its cases: the broken files, the tool, the target and the
+// settings, the exact scenario files; then which failures are consequences of which.
+struct RunContext {
+    const RunOptions& options;
+    const RunPlan& plan;
+    const RunTarget& target;
+    const harness::LoadResult& loaded;
+    const ScenarioSet& scenarios;
+};
+void complete_result(harness::RunResult& result, const RunContext& run) {
+    result.load_errors = run.loaded.errors;
+    result.tool_version = XSIME_VERSION;
+    result.target = run.target.text;
+    result.settings = run_settings(run.options, run.plan, run.target);
+    result.scenario_set_sha256 = run.scenarios.sha256;
+    result.scenario_files = run.scenarios.files.size();
+    harness::attribute_consequences(result);
 }
 
 int run(const RunOptions& options) {
@@ -84,11 +110,21 @@ int run(const RunOptions& options) {
     if (const auto stop = check_plan(planned, loaded.scenarios, plan.selection, options)) {
         return stop_run(*stop);
     }
+    auto scenario_set = read_scenario_set(planned, options.paths);
+    if (const auto* stop = std::get_if<RunStop>(&scenario_set)) {
+        return stop_run(*stop);
+    }
+    // From here a signal stops the run and the reports are still written (run_interrupt.hpp).
+    const RunInterrupt interrupt;
     auto opened = ReportFiles::open(options);
     if (const auto* stop = std::get_if<RunStop>(&opened)) {
         return stop_run(*stop);
     }
     auto& report_files = std::get<ReportFiles>(opened);
+    auto bundling = BundleWriter::open(options);
+    if (const auto* stop = std::get_if<RunStop>(&bundling)) {
+        return stop_run(*stop);
+    }
     auto reached = open_target(options, plan);
     if (const auto* stop = std::get_if<RunStop>(&reached)) {
         return stop_run(*stop);
@@ -100,14 +136,15 @@ int run(const RunOptions& options) {
 
     const bool tty = ::isatty(STDOUT_FILENO) == 1;
     reports::ConsoleReporter console(std::cout, tty, tty);
-    auto result = run_cases(planned, options, plan, target, preflight_error, console);
-    result.tool_version = XSIME_VERSION;
-    result.target = target.text;
-    result.settings = run_settings(options, plan, target);
-    harness::attribute_consequences(result);
+    auto result =
+        run_cases(planned, options, plan, target, preflight_error, interrupt.requested(), console);
+    const auto& scenarios_run = std::get<ScenarioSet>(scenario_set);
+    complete_result(result, {options, plan, target, loaded, scenarios_run});
     const auto outcome = harness::summarize(result, options.strict);
     console.on_finish(result, outcome);
-    if (!report_files.write(result, outcome)) {
+    const bool reports_written = report_files.write(result, outcome);
+    if (!std::get<BundleWriter>(bundling).write(result, outcome, scenarios_run) ||
+        !reports_written) {
         return exit_harness_fault;
     }
     return harness::exit_code(result, options.strict, file_errors);
@@ -207,6 +244,19 @@ void add_output_options(CLI::App& cmd, RunOptions& options) {
     cmd.add_option("--junit", options.junit, "Write a JUnit XML report to FILE")->type_name("FILE");
     cmd.add_option("--json", options.json, "Write a JSON report to FILE (docs/reports.md)")
         ->type_name("FILE");
+    cmd.add_option("--html", options.html,
+                   "Write an HTML report to FILE: one self-contained page for certifiers, "
+                   "deviations first")
+        ->type_name("FILE");
+    cmd.add_option("--bundle", options.bundle,
+                   "Write a .tar.gz holding the HTML, JSON and JUnit reports, the scenario files "
+                   "that ran, the command line, the tool version and a MANIFEST of their "
+                   "SHA-256; check it with 'xsime-conform verify-bundle'")
+        ->type_name("FILE");
+    cmd.add_option("--sign", options.sign,
+                   "With --bundle: sign the MANIFEST with this unencrypted PEM private key (RSA, "
+                   "EC or Ed25519) as MANIFEST.sig")
+        ->type_name("KEY.pem");
     cmd.add_flag("--list", options.list, "List the scenarios that would run, and exit");
     cmd.add_option("--expect-failures", options.expect_failures,
                    "Known-failure baseline: a file with one scenario id per line. Listed "
@@ -226,7 +276,9 @@ void setup_cmd_run(CLI::App& app, int& exit_code) {
     auto* cmd = app.add_subcommand(
         "run", "Replay scenarios against a server under test (default: the embedded reference "
                "server) and report. Exit codes: 0 all passed, 1 non-conformant, 2 usage or "
-               "scenario-file error, 3 target unreachable, harness fault or run deadline.");
+               "scenario-file error, 3 target unreachable, harness fault, run deadline or "
+               "interrupted (SIGINT/SIGTERM: the reports are still written; a second one "
+               "exits at once).");
     cmd->add_option("paths", options->paths,
                     "Scenario files or folders (default: scenarios/ in the current folder)")
         ->type_name("PATH");

@@ -1,4 +1,5 @@
 // Entry point of xsime-conform: registers the subcommands and maps parse errors to exit codes.
+#include "cli/command_line.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 
@@ -7,6 +8,7 @@
 #include <iostream>
 
 int main(int argc, char** argv) {
+    xsime::cli::remember_command_line(argc, argv); // for the COMMAND file of run --bundle
     CLI::App app{"xsime-conform: conformance harness, reference server and fuzzer for the "
                  "Instant Message eXtension (XSIME) of the TF PROTOCOL."};
     app.require_subcommand(1);
@@ -17,6 +19,7 @@ int main(int argc, char** argv) {
     xsime::cli::setup_cmd_serve(app, exit_code);
     xsime::cli::setup_cmd_keygen(app, exit_code);
     xsime::cli::setup_cmd_fmt(app, exit_code);
+    xsime::cli::setup_cmd_verify_bundle(app, exit_code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {

@@ -3,7 +3,9 @@
 
 #include <exception>
 #include <iostream>
+#include <iterator>
 #include <sstream>
+#include <utility>
 
 namespace xsime::cli {
 
@@ -113,10 +115,21 @@ Problem check_faults(const RunOptions& options, bool has_target, mock::Faults& f
     return std::nullopt;
 }
 
-// --junit and --json (only that they differ; they are opened later), and the baseline file.
+// The report files and the bundle (only that they differ; they are opened later), and the
+// baseline file.
 Problem check_outputs(const RunOptions& options, std::set<std::string>& expected_failures) {
-    if (!options.junit.empty() && options.junit == options.json) {
-        return "--junit and --json name the same file '" + options.junit + "'";
+    const std::pair<const char*, const std::string*> outputs[] = {{"--junit", &options.junit},
+                                                                  {"--json", &options.json},
+                                                                  {"--html", &options.html},
+                                                                  {"--bundle", &options.bundle}};
+    for (std::size_t i = 0; i < std::size(outputs); ++i) {
+        for (std::size_t j = i + 1; j < std::size(outputs); ++j) {
+            const std::string& path = *outputs[i].second;
+            if (!path.empty() && path == *outputs[j].second) {
+                return std::string(outputs[i].first) + " and " + outputs[j].first +
+                       " name the same file '" + path + "'";
+            }
+        }
     }
     if (!options.expect_failures.empty()) {
         auto baseline = harness::load_baseline(options.expect_failures);

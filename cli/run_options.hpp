@@ -36,6 +36,9 @@ struct RunOptions {
     unsigned scenario_timeout_ms = 30000;
     std::string junit;
     std::string json;
+    std::string html;   // --html FILE
+    std::string bundle; // --bundle FILE.tar.gz (run_bundle.hpp)
+    std::string sign;   // --sign KEY.pem: signs the bundle's MANIFEST
     bool list = false;
     std::string expect_failures;
     std::string transport = "plain";

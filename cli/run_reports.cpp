@@ -1,10 +1,13 @@
 // Opening, writing and checking the report files of `xsime-conform run` (run_reports.hpp).
 #include "cli/run_reports.hpp"
 
+#include "reports/html_reporter.hpp"
 #include "reports/json_reporter.hpp"
 #include "reports/junit_reporter.hpp"
 
+#include <filesystem>
 #include <iostream>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -12,22 +15,30 @@ namespace xsime::cli {
 
 namespace {
 
-std::optional<std::ofstream> open_report(const std::string& path, std::string& error) {
+// Opens the report's temporary beside it (report_file.hpp): a folder that cannot be written,
+// or a folder where the file should be, fails now rather than after the run.
+std::optional<ReportFile> open_report(const std::string& path, std::string& error) {
     if (path.empty()) {
         return std::nullopt;
     }
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out) {
+    std::error_code ignored;
+    if (std::filesystem::is_directory(path, ignored)) {
+        error = "cannot write the report file '" + path + "': it is a folder";
+        return std::nullopt;
+    }
+    std::optional<ReportFile> out(std::in_place, path);
+    if (!*out) {
         error = "cannot write the report file '" + path + "'";
     }
     return out;
 }
 
-// Flushes the report; false, with the file named on stderr, when it was not all written.
-bool finish_report(std::ofstream& out, const std::string& path) {
-    out.flush();
-    if (!out) {
-        std::cerr << "xsime-conform run: writing the report file '" << path << "' failed\n";
+// Puts the report in place; false, with the file named on stderr, when it was not all written.
+bool finish_report(ReportFile& out, const std::string& path) {
+    std::string error;
+    if (!out.commit(error)) {
+        std::cerr << "xsime-conform run: "
+                  << (error.empty() ? "writing '" + path + "' failed" : error) << '\n';
         return false;
     }
     return true;
@@ -47,10 +58,12 @@ std::variant<ReportFiles, RunStop> ReportFiles::open(const RunOptions& options) 
     ReportFiles files;
     files.junit_path_ = options.junit;
     files.json_path_ = options.json;
-    // Both are tried; when both fail, the message names the JSON one.
+    // All are tried; when several fail, the message names the last one.
     std::string error;
     files.junit_ = open_report(options.junit, error);
     files.json_ = open_report(options.json, error);
+    files.html_path_ = options.html;
+    files.html_ = open_report(options.html, error);
     if (!error.empty()) {
         return RunStop{exit_usage, error};
     }
@@ -66,6 +79,10 @@ bool ReportFiles::write(const harness::RunResult& result, const harness::Outcome
     if (json_) {
         reports::write_json(result, outcome, *json_);
         written = finish_report(*json_, json_path_) && written;
+    }
+    if (html_) {
+        reports::write_html(result, outcome, *html_);
+        written = finish_report(*html_, html_path_) && written;
     }
     return written;
 }

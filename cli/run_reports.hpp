@@ -1,14 +1,14 @@
-// The report files of `xsime-conform run` (--junit, --json): opened before the run so that a
-// bad path fails at once, not after an hour of testing, then written and checked after it;
-// and the settings of the run as the reports show them.
+// The report files of `xsime-conform run` (--junit, --json, --html): opened before the run so
+// that a bad path fails at once, not after an hour of testing, then written and checked after
+// it; and the settings of the run as the reports show them.
 #pragma once
 
+#include "cli/report_file.hpp"
 #include "cli/run_options.hpp"
 #include "cli/run_target.hpp"
 #include "harness/outcome.hpp"
 #include "harness/result.hpp"
 
-#include <fstream>
 #include <map>
 #include <optional>
 #include <string>
@@ -18,7 +18,9 @@ namespace xsime::cli {
 
 class ReportFiles {
 public:
-    // Creates (truncates) the files given; a usage error names a file that cannot be written.
+    // Opens a temporary beside each file given (cli/report_file.hpp: each report replaces its
+    // file whole, at the end); a usage error names a file that cannot be written. Destroyed
+    // without write(), it removes the temporaries and leaves the files as they were.
     static std::variant<ReportFiles, RunStop> open(const RunOptions& options);
 
     // Writes each report and checks that it reached its file. A report CI cannot read is a
@@ -28,8 +30,10 @@ public:
 private:
     std::string junit_path_;
     std::string json_path_;
-    std::optional<std::ofstream> junit_;
-    std::optional<std::ofstream> json_;
+    std::optional<ReportFile> junit_;
+    std::optional<ReportFile> json_;
+    std::string html_path_;
+    std::optional<ReportFile> html_;
 };
 
 // What RunResult::settings holds: the options that shaped the run (transport, fixtures, jobs,

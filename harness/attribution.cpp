@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <optional>
 #include <tuple>
 
 namespace xsime::harness {
@@ -67,100 +68,100 @@ FailureGraph failure_graph(const RunResult& run) {
     return graph;
 }
 
-// Tarjan's strongly connected components, without recursion: the component of each node.
-std::vector<std::size_t> components(const std::vector<std::vector<Edge>>& edges) {
-    constexpr std::size_t unseen = static_cast<std::size_t>(-1);
-    const std::size_t n = edges.size();
-    std::vector<std::size_t> index(n, unseen), low(n, 0), component(n, unseen);
-    std::vector<bool> on_stack(n, false);
-    std::vector<std::size_t> stack;
-    std::size_t counter = 0, count = 0;
-    struct Frame {
-        std::size_t node;
-        std::size_t next_edge;
-    };
-    const auto visit = [&](std::size_t node, std::vector<Frame>& calls) {
-        index[node] = low[node] = counter++;
-        stack.push_back(node);
-        on_stack[node] = true;
-        calls.push_back({node, 0});
-    };
-    for (std::size_t start = 0; start < n; ++start) {
-        if (index[start] != unseen) {
-            continue;
+// Which failures are roots and which consequences, decided like a retrograde analysis: a
+// failure linked to a root failure is a consequence of it; a failure whose every link leads
+// to consequences (or that has none) is a root. Where only cycles are left, the failure most
+// others are linked to becomes a root (the simplest explanation), and the rest follows.
+class Classifier {
+public:
+    Classifier(const RunResult& run, const FailureGraph& graph)
+        : run_(run), graph_(graph), state_(graph.cases.size(), State::open),
+          open_links_(graph.cases.size(), 0), linked_from_(graph.cases.size()),
+          found_(graph.cases.size()) {
+        for (std::size_t node = 0; node < graph.cases.size(); ++node) {
+            open_links_[node] = graph.edges[node].size();
+            for (const Edge& edge : graph.edges[node]) {
+                linked_from_[edge.to].push_back({node, edge.clause});
+            }
         }
-        std::vector<Frame> calls;
-        visit(start, calls);
-        while (!calls.empty()) {
-            const std::size_t node = calls.back().node;
-            if (calls.back().next_edge < edges[node].size()) {
-                const std::size_t to = edges[node][calls.back().next_edge++].to;
-                if (index[to] == unseen) {
-                    visit(to, calls);
-                } else if (on_stack[to]) {
-                    low[node] = std::min(low[node], index[to]);
-                }
+    }
+
+    std::vector<std::optional<Consequence>> classify() {
+        for (std::size_t node = 0; node < state_.size(); ++node) {
+            if (open_links_[node] == 0) {
+                queue_.push_back(node);
+            }
+        }
+        for (;;) {
+            settle();
+            const auto chosen = most_linked_open();
+            if (!chosen) {
+                return found_;
+            }
+            queue_.push_back(*chosen);
+        }
+    }
+
+private:
+    enum class State { open, root, consequence };
+
+    // Roots from the queue, and what follows from each, until nothing more follows.
+    void settle() {
+        while (!queue_.empty()) {
+            const std::size_t node = queue_.front();
+            queue_.pop_front();
+            if (state_[node] != State::open) {
                 continue;
             }
-            calls.pop_back();
-            if (!calls.empty()) {
-                low[calls.back().node] = std::min(low[calls.back().node], low[node]);
-            }
-            if (low[node] == index[node]) {
-                std::size_t member = unseen;
-                do {
-                    member = stack.back();
-                    stack.pop_back();
-                    on_stack[member] = false;
-                    component[member] = count;
-                } while (member != node);
-                ++count;
+            state_[node] = State::root;
+            for (const Edge& link : linked_from_[node]) {
+                if (state_[link.to] == State::open) {
+                    make_consequence(link.to, {link.clause, run_.cases[graph_.cases[node]].id});
+                }
             }
         }
     }
-    return component;
-}
 
-// Root nodes: those whose component no link leaves.
-std::vector<bool> roots(const FailureGraph& graph) {
-    const auto component = components(graph.edges);
-    std::vector<bool> left(graph.edges.size(), false); // by component
-    for (std::size_t node = 0; node < graph.edges.size(); ++node) {
-        for (const Edge& edge : graph.edges[node]) {
-            if (component[edge.to] != component[node]) {
-                left[component[node]] = true;
+    void make_consequence(std::size_t node, Consequence consequence) {
+        state_[node] = State::consequence;
+        found_[node] = std::move(consequence);
+        for (const Edge& link : linked_from_[node]) {
+            if (state_[link.to] == State::open && --open_links_[link.to] == 0) {
+                queue_.push_back(link.to);
             }
         }
     }
-    std::vector<bool> root(graph.edges.size());
-    for (std::size_t node = 0; node < root.size(); ++node) {
-        root[node] = !left[component[node]];
-    }
-    return root;
-}
 
-// The nearest root failure from a node that is not one (there always is one: the walk ends
-// in a component no link leaves), and the clause of the last link.
-Consequence nearest_root(const RunResult& run, const FailureGraph& graph,
-                         const std::vector<bool>& root, std::size_t from) {
-    std::vector<bool> seen(graph.edges.size(), false);
-    std::deque<std::size_t> queue{from};
-    seen[from] = true;
-    while (!queue.empty()) {
-        const std::size_t node = queue.front();
-        queue.pop_front();
-        for (const Edge& edge : graph.edges[node]) {
-            if (root[edge.to]) {
-                return {edge.clause, run.cases[graph.cases[edge.to]].id};
+    // The open failure with the most links from open failures; ties go to the first by id.
+    std::optional<std::size_t> most_linked_open() const {
+        std::optional<std::size_t> best;
+        std::size_t best_count = 0;
+        for (std::size_t node = 0; node < state_.size(); ++node) {
+            if (state_[node] != State::open) {
+                continue;
             }
-            if (!seen[edge.to]) {
-                seen[edge.to] = true;
-                queue.push_back(edge.to);
+            // Links, one per (failure, clause): a failure checking several clauses that many
+            // failures rely on is blamed for each.
+            std::size_t count = 0;
+            for (const Edge& link : linked_from_[node]) {
+                count += state_[link.to] == State::open ? 1 : 0;
+            }
+            if (!best || count > best_count) {
+                best = node;
+                best_count = count;
             }
         }
+        return best;
     }
-    return {};
-}
+
+    const RunResult& run_;
+    const FailureGraph& graph_;
+    std::vector<State> state_;
+    std::vector<std::size_t> open_links_;        // links to failures not yet consequences
+    std::vector<std::vector<Edge>> linked_from_; // reversed links: (from, clause)
+    std::vector<std::optional<Consequence>> found_;
+    std::deque<std::size_t> queue_; // failures found to be roots, not yet settled
+};
 
 } // namespace
 
@@ -169,14 +170,7 @@ void attribute_consequences(RunResult& run) {
         result.consequence_of.reset();
     }
     const FailureGraph graph = failure_graph(run);
-    const std::vector<bool> root = roots(graph);
-    std::vector<std::optional<Consequence>> found(graph.cases.size());
-    for (std::size_t node = 0; node < graph.cases.size(); ++node) {
-        if (!root[node]) {
-            found[node] = nearest_root(run, graph, root, node);
-        }
-    }
-    // Set only now: nearest_root reads ids, and every walk sees the same graph.
+    const auto found = Classifier(run, graph).classify();
     for (std::size_t node = 0; node < graph.cases.size(); ++node) {
         run.cases[graph.cases[node]].consequence_of = found[node];
     }
@@ -184,27 +178,32 @@ void attribute_consequences(RunResult& run) {
 
 namespace {
 
-// The clause that accounts for most of the uncovered root failures (ties: named earliest in a
-// case's clauses, then by id); "" when none of them names a clause.
+// The clause that accounts for most of the uncovered root failures; among those, the one a
+// case names first (a scenario names its main clause first), then by id. "" when none of
+// them names a clause. Verdicts alone cannot tell which clause of a failed case broke: this
+// is a convention, and docs/reports.md says so.
 std::string best_clause(const RunResult& run, const std::vector<std::size_t>& uncovered) {
-    std::map<std::string, std::pair<std::size_t, std::size_t>> score; // count, earliest place
+    struct Score {
+        std::size_t cases = 0;
+        std::size_t earliest = static_cast<std::size_t>(-1);
+    };
+    std::map<std::string, Score> scores;
     for (std::size_t i : uncovered) {
         const auto& clauses = run.cases[i].clauses;
         for (std::size_t place = 0; place < clauses.size(); ++place) {
-            auto [it, inserted] = score.try_emplace(clauses[place], 0, place);
-            ++it->second.first;
-            it->second.second = std::min(it->second.second, place);
+            Score& score = scores[clauses[place]];
+            ++score.cases;
+            score.earliest = std::min(score.earliest, place);
         }
     }
     std::string best;
-    std::tuple<std::size_t, std::size_t> best_score{0, 0};
-    for (const auto& [clause, counts] : score) {
-        // More cases first, then the earlier place; map order breaks the remaining ties by id.
-        const std::tuple<std::size_t, std::size_t> candidate{
-            counts.first, static_cast<std::size_t>(-1) - counts.second};
-        if (best.empty() || candidate > best_score) {
+    Score best_score;
+    for (const auto& [clause, score] : scores) {
+        // Map order leaves the remaining ties to the id.
+        if (best.empty() || score.cases > best_score.cases ||
+            (score.cases == best_score.cases && score.earliest < best_score.earliest)) {
             best = clause;
-            best_score = candidate;
+            best_score = score;
         }
     }
     return best;

@@ -1,6 +1,10 @@
 // The run's verdict policy (outcome.hpp); docs/reports.md states the same rules for users.
 #include "harness/outcome.hpp"
 
+#include <set>
+#include <string>
+#include <vector>
+
 namespace xsime::harness {
 
 namespace {
@@ -10,6 +14,15 @@ std::size_t index(Verdict verdict) {
 }
 std::size_t index(Level level) {
     return static_cast<std::size_t>(level);
+}
+
+// Distinct files: a file may have several errors.
+int broken_files(const RunResult& run) {
+    std::set<std::string> files;
+    for (const auto& error : run.load_errors) {
+        files.insert(error.file);
+    }
+    return static_cast<int>(files.size());
 }
 
 } // namespace
@@ -65,7 +78,13 @@ Outcome summarize(const RunResult& run, bool strict) {
             break;
         }
     }
-    if (run.timed_out) {
+    outcome.interrupted = run.interrupted;
+    outcome.target_error = run.target_error;
+    if (run.planned > run.cases.size()) {
+        outcome.not_run = static_cast<int>(run.planned - run.cases.size());
+    }
+    outcome.broken_files = broken_files(run);
+    if (run.timed_out || run.interrupted || !run.target_error.empty() || outcome.broken_files > 0) {
         outcome.incomplete = true;
     }
     outcome.deviations = find_deviations(run);
@@ -76,10 +95,11 @@ Outcome summarize(const RunResult& run, bool strict) {
 
 int exit_code(const RunResult& run, bool strict, bool had_file_errors) {
     const Outcome outcome = summarize(run, strict);
-    if (outcome.incomplete) {
+    if (outcome.count(Verdict::error) > 0 || outcome.timed_out || outcome.interrupted ||
+        !outcome.target_error.empty()) {
         return 3;
     }
-    if (had_file_errors) {
+    if (had_file_errors || outcome.broken_files > 0) {
         return 2;
     }
     return outcome.conformant ? 0 : 1;
@@ -87,11 +107,30 @@ int exit_code(const RunResult& run, bool strict, bool had_file_errors) {
 
 std::string verdict_line(const Outcome& outcome) {
     if (outcome.incomplete) {
-        const bool errors = outcome.count(Verdict::error) > 0;
-        if (errors && outcome.timed_out) {
-            return "INCOMPLETE (harness errors; run deadline reached)";
+        std::vector<std::string> reasons;
+        if (!outcome.target_error.empty()) {
+            reasons.push_back("no case ran: " + outcome.target_error);
+        } else if (outcome.interrupted) {
+            // The cases it stopped are errors because of it, not harness faults.
+            reasons.emplace_back("interrupted");
+        } else {
+            if (outcome.count(Verdict::error) > 0) {
+                reasons.emplace_back("harness errors");
+            }
+            if (outcome.timed_out) {
+                reasons.emplace_back("run deadline reached");
+            }
         }
-        return errors ? "INCOMPLETE (harness errors)" : "INCOMPLETE (run deadline reached)";
+        if (outcome.broken_files > 0) {
+            reasons.push_back(std::to_string(outcome.broken_files) +
+                              (outcome.broken_files == 1 ? " scenario file" : " scenario files") +
+                              " could not be loaded");
+        }
+        std::string line = "INCOMPLETE (";
+        for (std::size_t i = 0; i < reasons.size(); ++i) {
+            line += (i == 0 ? "" : "; ") + reasons[i];
+        }
+        return line + ")";
     }
     if (outcome.blocking_failures > 0) {
         return "NOT CONFORMANT";

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstddef>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -27,7 +28,13 @@ struct Outcome {
                                // with strict), baseline failures excluded
     bool strict = false;       // the policy this was computed with
     bool timed_out = false;    // the run deadline cut it short
-    bool incomplete = false;   // some case is an error, or timed_out: exit code 3
+    bool interrupted = false;  // SIGINT or SIGTERM stopped it
+    int not_run = 0;           // planned cases with no result (interrupted, or no target)
+    int broken_files = 0;      // scenario files that could not be loaded (their cases never ran)
+    std::string target_error;  // why no case ran: the target failed the check before the run
+    // Some planned case is not judged: an error verdict, the deadline, an interruption, the
+    // target's check, or a broken scenario file. Exit code 3, except broken files alone: 2.
+    bool incomplete = false;
     // Root causes (attribution.hpp): the deviations, and how many failed cases are
     // consequences of them. Each failure is either under a deviation or a consequence.
     std::vector<Deviation> deviations;
@@ -41,13 +48,16 @@ struct Outcome {
 
 Outcome summarize(const RunResult& run, bool strict);
 
-// 3 when the run is incomplete (an error verdict, or cut by its deadline); else 2 when
-// some scenario file could not be loaded; else 1 when not conformant; else 0.
+// 3 when the run was cut short (an error verdict, its deadline, an interruption, or the
+// target failed the check before the run); else 2 when some scenario file could not be
+// loaded (RunResult::load_errors, or `had_file_errors`); else 1 when not conformant; else 0.
 int exit_code(const RunResult& run, bool strict, bool had_file_errors);
 
 // The final verdict, as the console's last-but-one line and the JSON summary show it:
 // "CONFORMANT", "NOT CONFORMANT", "BASELINE OUT OF DATE" (only unexpected passes fail
-// the run) or "INCOMPLETE (...)" with the reason.
+// the run) or "INCOMPLETE (...)" with the reasons, "; "-separated: "no case ran: <target
+// error>", "interrupted" (which hides the errors it caused), "harness errors", "run deadline
+// reached", "N scenario files could not be loaded".
 std::string verdict_line(const Outcome& outcome);
 
 // The stable words reports use for the model's enums (JSON values, JUnit types).

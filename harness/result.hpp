@@ -81,9 +81,19 @@ struct RunResult {
     std::chrono::microseconds duration{0};
     // The settings the run used (filters, levels, shard, jobs...), as shown in reports.
     std::map<std::string, std::string> settings;
+    // SHA-256 (lowercase hex) of the scenario files that ran, so that a report names exactly
+    // what it certifies; "" when unknown. cli/scenario_set.hpp says how it is computed.
+    std::string scenario_set_sha256;
+    std::size_t scenario_files = 0; // how many files that hash covers
     std::vector<CaseResult> cases;
     bool timed_out = false;   // the whole-run deadline (--timeout) cut it short
     bool interrupted = false; // SIGINT or SIGTERM stopped it: cases after it never ran
+    // The cases the plan held (scenarios x repeat); more than cases.size() when the run was
+    // interrupted or never reached the target: the rest did not run and have no result.
+    std::size_t planned = 0;
+    // Why no case ran: the target failed the check before the run (unreachable, refused TF
+    // handshake, the other transport). "" when the check passed.
+    std::string target_error;
     // Scenario files that could not be loaded; the run is incomplete without them.
     std::vector<LoadError> load_errors;
 };

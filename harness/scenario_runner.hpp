@@ -25,9 +25,10 @@ struct RunnerOptions {
 
 // Never hangs and never throws for anything a target can do. Every wait is bounded by
 // min(step deadline, scenario deadline) and is cut into slices of at most 100 ms so that
-// `cancel` (the whole-run deadline, set by another thread) stops the case promptly: a
-// cancelled case is verdict error "run deadline reached". A single send or connect is
-// one call bounded by the step timeout and cannot be cut short.
+// `cancel` (the whole-run deadline or an interruption, set by another thread) stops the case
+// promptly: a cancelled case is verdict error "run deadline reached" (run_suite restates it
+// for an interruption), and its org unit is still removed. A single send or connect is one
+// call bounded by the step timeout and cannot be cut short.
 //
 // Semantics worth knowing when writing scenarios:
 // - Each run works in a fresh org unit (make_org_name) that the fixture prepares and

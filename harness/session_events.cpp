@@ -157,7 +157,7 @@ std::string EventReceiver::describe(const Event& event) const {
         return text;
     }
     case Event::Kind::cancelled:
-        return "run deadline reached";
+        return std::string(cancelled_message);
     case Event::Kind::error:
         return "transport error: " + event.text;
     }

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace xsime::harness {
 
@@ -29,8 +30,12 @@ inline Stop skip(std::string reason) {
     return Stop{Verdict::skipped, reason, {}, {}, reason};
 }
 
+// What a case stopped by the run's cancel flag says. The flag cannot tell why it was set:
+// run_suite restates this for a case an interruption stopped.
+inline constexpr std::string_view cancelled_message = "run deadline reached";
+
 inline Stop cancelled_stop() {
-    return harness_error("run deadline reached");
+    return harness_error(std::string(cancelled_message));
 }
 
 } // namespace xsime::harness

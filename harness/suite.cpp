@@ -2,6 +2,7 @@
 #include "harness/suite.hpp"
 
 #include "harness/scenario_case.hpp"
+#include "harness/step_result.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -10,11 +11,16 @@
 #include <fnmatch.h>
 #include <fstream>
 #include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <thread>
 
 namespace xsime::harness {
 
 namespace {
+
+using steady = std::chrono::steady_clock;
 
 bool matches_any_glob(const std::string& id, const std::vector<std::string>& globs) {
     return globs.empty() || std::any_of(globs.begin(), globs.end(), [&](const std::string& glob) {
@@ -49,6 +55,153 @@ CaseResult skipped_case(const Scenario& scenario, std::string reason) {
 
 bool failed(const CaseResult& result) {
     return result.verdict == Verdict::fail || result.verdict == Verdict::error;
+}
+
+struct Job {
+    const Planned* planned;
+    std::uint32_t repetition;
+};
+
+// What stops a run early: the whole-run deadline, or the interrupt flag (set by a signal
+// handler, so it is polled: a handler cannot notify a condition variable). Either sets the
+// cancel flag every running case watches. Without either, no thread is started.
+class RunStopWatch {
+public:
+    RunStopWatch(std::chrono::milliseconds timeout, const std::atomic<bool>* interrupt)
+        : interrupt_(interrupt) {
+        if (timeout.count() <= 0 && interrupt == nullptr) {
+            return;
+        }
+        const auto deadline =
+            timeout.count() > 0 ? steady::now() + timeout : steady::time_point::max();
+        thread_ = std::thread([this, deadline] { watch(deadline); });
+    }
+    ~RunStopWatch() { finish(); }
+    RunStopWatch(const RunStopWatch&) = delete;
+    RunStopWatch& operator=(const RunStopWatch&) = delete;
+
+    // Sees an interrupt at once (the watch thread sees it within its poll), so that no case
+    // starts after it. Any thread may call it.
+    bool poll_interrupt() {
+        if (interrupt_ != nullptr && interrupt_->load()) {
+            interrupted_.store(true); // before cancel_: see run_job
+            cancel_.store(true);
+        }
+        return interrupted_.load();
+    }
+
+    const std::atomic<bool>& cancel() const { return cancel_; }
+    bool interrupted() const { return interrupted_.load(); }
+    bool timed_out() const { return timed_out_.load(); }
+
+    // Every case has ended: stop watching.
+    void finish() {
+        {
+            std::lock_guard lock(mutex_);
+            done_ = true;
+        }
+        cv_.notify_all();
+        if (thread_.joinable()) {
+            thread_.join();
+        }
+    }
+
+private:
+    // How long an interrupt may wait to be seen, on top of the runner's own wait slices.
+    static constexpr std::chrono::milliseconds poll{20};
+
+    void watch(steady::time_point deadline) {
+        std::unique_lock lock(mutex_);
+        while (!done_) {
+            if (poll_interrupt()) {
+                return;
+            }
+            if (steady::now() >= deadline) {
+                timed_out_.store(true);
+                cancel_.store(true);
+                return;
+            }
+            const auto until =
+                interrupt_ != nullptr ? std::min(deadline, steady::now() + poll) : deadline;
+            cv_.wait_until(lock, until, [&] { return done_; });
+        }
+    }
+
+    const std::atomic<bool>* interrupt_;
+    std::atomic<bool> cancel_{false};
+    std::atomic<bool> interrupted_{false};
+    std::atomic<bool> timed_out_{false};
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool done_ = false;
+    std::thread thread_;
+};
+
+// A case the interruption cut short says so, not "run deadline reached" (what every wait of
+// the runner says when the cancel flag stops it): in its message and its transcript notes.
+void restate_as_interrupted(CaseResult& result) {
+    constexpr std::string_view interrupted = "interrupted before the case finished";
+    const auto restate = [&](std::string& text) {
+        const auto at = text.find(cancelled_message);
+        if (at != std::string::npos) {
+            text.replace(at, cancelled_message.size(), interrupted);
+        }
+    };
+    restate(result.message);
+    for (auto& entry : result.transcript) {
+        if (entry.kind == TranscriptEntry::Kind::note) {
+            restate(entry.decoded);
+        }
+    }
+}
+
+// One job: skipped when gated or after the deadline, else run (and rerun while it fails),
+// then related to the baseline. Nothing when the run was interrupted before it started.
+std::optional<CaseResult> run_job(const Job& job, const CaseRunner& run_case,
+                                  const SuiteOptions& options, RunStopWatch& watch) {
+    const auto& scenario = *job.planned->scenario;
+    const auto& cancel = watch.cancel();
+    if (watch.poll_interrupt()) {
+        return std::nullopt;
+    }
+    // Read cancel before interrupted(): the watch marks an interruption before it cancels.
+    const bool cancelled = cancel.load();
+    if (cancelled && watch.interrupted()) {
+        return std::nullopt;
+    }
+    if (job.planned->gated || cancelled) {
+        const std::string reason = job.planned->gated
+                                       ? *job.planned->gated
+                                       : "not run: the run deadline (--timeout) was reached first";
+        auto result = skipped_case(scenario, reason);
+        result.repetition = job.repetition;
+        return result;
+    }
+    auto result = run_case(scenario, cancel);
+    std::uint32_t attempts = 1;
+    while (failed(result) && attempts <= options.rerun_failures && !cancel.load()) {
+        ++attempts;
+        auto again = run_case(scenario, cancel);
+        if (!failed(again)) {
+            // A pass on rerun is reported as flaky, with the first failure kept.
+            result.flaky = true;
+            result.verdict = again.verdict;
+            break;
+        }
+    }
+    result.attempts = attempts;
+    result.repetition = job.repetition;
+    if (watch.interrupted() && result.verdict == Verdict::error) {
+        restate_as_interrupted(result);
+    }
+    if (options.expected_failures.contains(scenario.id)) {
+        if (result.verdict == Verdict::fail) {
+            result.baseline = Baseline::expected_fail;
+        } else if (result.verdict == Verdict::pass) {
+            result.baseline = Baseline::unexpected_pass;
+        }
+    }
+    return result;
 }
 
 } // namespace
@@ -120,86 +273,32 @@ RunResult run_suite(const std::vector<Planned>& planned, const CaseRunner& run_c
     RunResult run;
     run.started = std::chrono::system_clock::now();
     const auto started = std::chrono::steady_clock::now();
-
-    struct Job {
-        const Planned* planned;
-        std::uint32_t repetition;
-    };
     std::vector<Job> jobs;
     for (std::uint32_t repetition = 0; repetition < std::max(1u, options.repeat); ++repetition) {
         for (const auto& item : planned) {
             jobs.push_back(Job{&item, repetition});
         }
     }
+    run.planned = jobs.size();
 
-    std::atomic<bool> cancel{false};
+    RunStopWatch watch(options.run_timeout, options.interrupt);
     std::atomic<std::size_t> next{0};
     std::mutex mutex; // guards run.cases and on_case
-
-    auto finish = [&](CaseResult result) {
-        std::lock_guard lock(mutex);
-        if (on_case) {
-            on_case(result);
-        }
-        run.cases.push_back(std::move(result));
-    };
-
     auto work = [&] {
-        while (true) {
-            const auto index = next.fetch_add(1);
-            if (index >= jobs.size()) {
+        for (auto index = next.fetch_add(1); index < jobs.size(); index = next.fetch_add(1)) {
+            // After an interruption nothing more is reported: no result is made up for a
+            // case that did not run (the reports count them from RunResult::planned).
+            auto result = run_job(jobs[index], run_case, options, watch);
+            if (!result) {
                 return;
             }
-            const auto& job = jobs[index];
-            const auto& scenario = *job.planned->scenario;
-            if (job.planned->gated || cancel.load()) {
-                auto result = skipped_case(
-                    scenario, job.planned->gated
-                                  ? *job.planned->gated
-                                  : "not run: the run deadline (--timeout) was reached first");
-                result.repetition = job.repetition;
-                finish(std::move(result));
-                continue;
+            std::lock_guard lock(mutex);
+            if (on_case) {
+                on_case(*result);
             }
-            auto result = run_case(scenario, cancel);
-            std::uint32_t attempts = 1;
-            while (failed(result) && attempts <= options.rerun_failures && !cancel.load()) {
-                ++attempts;
-                auto again = run_case(scenario, cancel);
-                if (!failed(again)) {
-                    // A pass on rerun is reported as flaky, with the first failure kept.
-                    result.flaky = true;
-                    result.verdict = again.verdict;
-                    break;
-                }
-            }
-            result.attempts = attempts;
-            result.repetition = job.repetition;
-            if (options.expected_failures.contains(scenario.id)) {
-                if (result.verdict == Verdict::fail) {
-                    result.baseline = Baseline::expected_fail;
-                } else if (result.verdict == Verdict::pass) {
-                    result.baseline = Baseline::unexpected_pass;
-                }
-            }
-            finish(std::move(result));
+            run.cases.push_back(std::move(*result));
         }
     };
-
-    // The whole-run deadline: cancels running cases promptly and skips the rest.
-    std::mutex deadline_mutex;
-    std::condition_variable deadline_cv;
-    bool all_done = false;
-    std::thread deadline_thread;
-    if (options.run_timeout.count() > 0) {
-        deadline_thread = std::thread([&] {
-            std::unique_lock lock(deadline_mutex);
-            if (!deadline_cv.wait_for(lock, options.run_timeout, [&] { return all_done; })) {
-                cancel.store(true);
-            }
-        });
-    }
-
     std::vector<std::thread> workers;
     const auto worker_count =
         std::clamp<std::size_t>(options.jobs, 1, std::max<std::size_t>(1, jobs.size()));
@@ -210,16 +309,10 @@ RunResult run_suite(const std::vector<Planned>& planned, const CaseRunner& run_c
     for (auto& worker : workers) {
         worker.join();
     }
-    {
-        std::lock_guard lock(deadline_mutex);
-        all_done = true;
-    }
-    deadline_cv.notify_all();
-    if (deadline_thread.joinable()) {
-        deadline_thread.join();
-    }
+    watch.finish();
 
-    run.timed_out = cancel.load();
+    run.timed_out = watch.timed_out();
+    run.interrupted = watch.interrupted();
     run.duration = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - started);
     std::sort(run.cases.begin(), run.cases.end(), [](const CaseResult& a, const CaseResult& b) {

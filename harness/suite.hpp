@@ -52,15 +52,22 @@ struct SuiteOptions {
     unsigned rerun_failures = 0;
     std::chrono::milliseconds run_timeout{0}; // 0: none
     std::set<std::string> expected_failures;
+    // Set from outside (a signal handler) to stop the run: running cases are cancelled as by
+    // the deadline, no case starts after it, and the result is marked interrupted.
+    const std::atomic<bool>* interrupt = nullptr;
 };
 
 // Runs one scenario once; called from several threads at a time. `cancel` turns true when
-// the whole-run deadline passes. In production: run_scenario on a transport and fixture.
+// the whole-run deadline passes or the run is interrupted. In production: run_scenario on a
+// transport and fixture.
 using CaseRunner =
     std::function<CaseResult(const Scenario& scenario, const std::atomic<bool>& cancel)>;
 
 // Runs the plan; `on_case` is called (from worker threads, one call at a time) as each
 // case reaches its final verdict. Cases in the result are sorted by id, then repetition.
+// RunResult::planned counts the plan's cases (scenarios x repeat). When the deadline passes,
+// the cases it stops are errors and the rest are reported skipped; when `interrupt` turns
+// true, the cases it stops are errors saying so and the rest are not in the result at all.
 RunResult run_suite(const std::vector<Planned>& planned, const CaseRunner& run_case,
                     const SuiteOptions& options,
                     const std::function<void(const CaseResult&)>& on_case);

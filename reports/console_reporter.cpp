@@ -288,9 +288,22 @@ void ConsoleReporter::print_counts(const RunResult& run, const Outcome& outcome)
                 plural(static_cast<std::size_t>(outcome.consequences), "consequence"),
             "a consequence fails because of a deviation it relies on; counted in failed");
     }
-    count("errors", errors, errors == 0 ? "" : "harness faults: these cases were not judged");
+    count("errors", errors,
+          errors == 0           ? ""
+          : outcome.interrupted ? "stopped by the interruption, or harness faults: not judged"
+                                : "harness faults: these cases were not judged");
     count("skipped", outcome.count(Verdict::skipped),
           outcome.count(Verdict::skipped) == 0 ? "" : "not run: listed below with the reason");
+    // Planned cases with no result at all: made-up verdicts would be untrue.
+    if (outcome.not_run > 0) {
+        count("not run", outcome.not_run,
+              !outcome.target_error.empty() ? "the target failed the check before the run"
+                                            : "interrupted before they started");
+    }
+    if (outcome.broken_files > 0) {
+        count("broken files", outcome.broken_files,
+              "could not be loaded: their scenarios did not run; listed below");
+    }
     count("flaky", outcome.flaky, outcome.flaky == 0 ? "" : "failed, then passed on a rerun");
     count("expected failures", outcome.expected_failures,
           outcome.expected_failures == 0 ? "" : "in the baseline; counted in failed");
@@ -376,6 +389,24 @@ void ConsoleReporter::print_skipped(const RunResult& run) {
     }
 }
 
+// What kept the run from judging every planned case, beyond the counts: the interruption,
+// and each scenario file that could not be loaded with its errors.
+void ConsoleReporter::print_incomplete(const RunResult& run, const Outcome& outcome) {
+    if (outcome.interrupted) {
+        out_ << "  interrupted (SIGINT or SIGTERM): " << outcome.not_run << " of " << run.planned
+             << " planned cases did not run; the cases it stopped are errors\n";
+    }
+    if (run.load_errors.empty()) {
+        return;
+    }
+    out_ << "Scenario files that could not be loaded:\n";
+    for (const auto& error : run.load_errors) {
+        out_ << "  " << one_line(error.file)
+             << (error.pointer.empty() ? "" : ": " + one_line(error.pointer)) << ": "
+             << one_line(error.message) << '\n';
+    }
+}
+
 void ConsoleReporter::on_finish(const RunResult& run, const Outcome& outcome) {
     const std::lock_guard lock(mutex_);
     clear_progress();
@@ -395,6 +426,7 @@ void ConsoleReporter::on_finish(const RunResult& run, const Outcome& outcome) {
     if (run.timed_out) {
         out_ << "  the run deadline cut the run short: cases not reported here did not run\n";
     }
+    print_incomplete(run, outcome);
     print_deviations(run, outcome);
     print_skipped(run);
     print_recap(run, outcome);

@@ -37,6 +37,7 @@ private:
     void print_recap(const harness::RunResult& run, const harness::Outcome& outcome);
     void print_deviations(const harness::RunResult& run, const harness::Outcome& outcome);
     void print_skipped(const harness::RunResult& run);
+    void print_incomplete(const harness::RunResult& run, const harness::Outcome& outcome);
 
     std::mutex mutex_;
     std::ostream& out_;

@@ -103,6 +103,9 @@ ordered_json summary_json(const Outcome& outcome) {
     out["conformant"] = outcome.conformant;
     out["incomplete"] = outcome.incomplete;
     out["timed_out"] = outcome.timed_out;
+    out["interrupted"] = outcome.interrupted;
+    out["not_run"] = outcome.not_run;
+    out["broken_files"] = outcome.broken_files;
     out["strict"] = outcome.strict;
     out["total"] = outcome.total;
     out["passed"] = outcome.count(Verdict::pass);
@@ -163,7 +166,18 @@ void write_json(const RunResult& run, const Outcome& outcome, std::ostream& out)
         settings[utf8_safe(name)] = text(value);
     }
     report["settings"] = std::move(settings);
+    // What the report certifies: the exact scenario files that ran (cli/scenario_set.hpp).
+    report["scenario_set"] = {{"sha256", text(run.scenario_set_sha256)},
+                              {"files", run.scenario_files}};
     report["summary"] = summary_json(outcome);
+    report["target_error"] = text(run.target_error);
+    ordered_json load_errors = ordered_json::array();
+    for (const auto& error : run.load_errors) {
+        load_errors.push_back({{"file", text(error.file)},
+                               {"pointer", text(error.pointer)},
+                               {"message", text(error.message)}});
+    }
+    report["load_errors"] = std::move(load_errors);
     report["deviations"] = deviations_json(run, outcome);
     // Cases finish in any order on several threads; sorted, two runs compare line by line.
     std::vector<const CaseResult*> sorted;

@@ -228,6 +228,104 @@ void write_case(std::ostream& out, const CaseResult& result, bool repeated) {
     out << "    </testcase>\n";
 }
 
+// Every suite's properties: the target, the tool, each setting, and what cut the run short.
+// `root_causes` empty: none is given.
+void write_properties(std::ostream& out, const RunResult& run, const std::string& root_causes) {
+    out << "    <properties>\n";
+    const auto property = [&](std::string_view name, std::string_view value) {
+        out << "      <property name=\"" << attr(name) << "\" value=\"" << attr(value) << "\"/>\n";
+    };
+    property("target", run.target);
+    property("tool_version", run.tool_version);
+    for (const auto& [name, value] : run.settings) {
+        property(name, value);
+    }
+    if (run.timed_out) {
+        property("timed_out", "true");
+    }
+    if (run.interrupted) {
+        property("interrupted", "true");
+    }
+    if (run.planned > run.cases.size()) {
+        property("not_run", std::to_string(run.planned - run.cases.size()));
+    }
+    if (!root_causes.empty()) {
+        property("root_causes", root_causes);
+    }
+    out << "    </properties>\n";
+}
+
+// A problem of the run rather than of one case, written as an error test case so that CI
+// test viewers show it (a property alone they do not): each scenario file that could not be
+// loaded (suite "load-errors"), and the target failing the check before the run or an
+// interruption (suite "run").
+struct RunProblem {
+    std::string suite;
+    std::string name;
+    std::string type;
+    std::string message;
+    std::string details;
+};
+
+std::vector<RunProblem> run_problems(const RunResult& run) {
+    std::vector<RunProblem> problems;
+    std::map<std::string, std::vector<const harness::LoadError*>> by_file; // sorted by file
+    for (const auto& error : run.load_errors) {
+        by_file[error.file].push_back(&error);
+    }
+    for (const auto& [file, errors] : by_file) {
+        RunProblem problem{"load-errors", file, "load-error", "", ""};
+        for (const auto* error : errors) {
+            problem.details +=
+                (error->pointer.empty() ? "" : error->pointer + ": ") + error->message + "\n";
+        }
+        problem.message =
+            "could not be loaded: " + problem.details.substr(0, problem.details.find('\n'));
+        if (errors.size() > 1) {
+            problem.message += " (+" + std::to_string(errors.size() - 1) + " more)";
+        }
+        problem.details += "file: " + file + "\n";
+        problems.push_back(std::move(problem));
+    }
+    const auto not_run = run.planned > run.cases.size() ? run.planned - run.cases.size() : 0;
+    const auto planned = std::to_string(not_run) + " of " + std::to_string(run.planned) +
+                         " planned cases did not run";
+    if (!run.target_error.empty()) {
+        problems.push_back({"run", "target check before the run", "target",
+                            "no case ran: " + run.target_error, planned + "\n"});
+    } else if (run.interrupted) {
+        problems.push_back({"run", "interrupted", "interrupted",
+                            "interrupted (SIGINT or SIGTERM): " + planned, ""});
+    }
+    return problems;
+}
+
+void write_run_problems(std::ostream& out, const RunResult& run,
+                        const std::vector<RunProblem>& problems, const std::string& timestamp) {
+    for (const std::string suite : {"load-errors", "run"}) {
+        const auto tests = std::count_if(problems.begin(), problems.end(),
+                                         [&](const RunProblem& p) { return p.suite == suite; });
+        if (tests == 0) {
+            continue;
+        }
+        out << "  <testsuite name=\"" << suite << "\" tests=\"" << tests
+            << "\" failures=\"0\" errors=\"" << tests
+            << "\" skipped=\"0\" time=\"0.000\" timestamp=\"" << timestamp
+            << "\" hostname=\"localhost\">\n";
+        write_properties(out, run, "");
+        for (const auto& problem : problems) {
+            if (problem.suite != suite) {
+                continue;
+            }
+            out << "    <testcase classname=\"" << suite << "\" name=\"" << attr(problem.name)
+                << "\" time=\"0.000\">\n      <error message=\"" << attr(problem.message)
+                << "\" type=\"" << problem.type << "\">" << body(problem.details)
+                << "</error>\n    </testcase>\n";
+        }
+        out << "  </testsuite>\n";
+    }
+}
+
 } // namespace
 
 std::string xml_escape(std::string_view text, bool attribute) {
@@ -275,6 +373,9 @@ void write_junit(const RunResult& run, std::ostream& out) {
         repetitions[result.id].insert(result.repetition);
         count(totals, result);
     }
+    const auto problems = run_problems(run);
+    totals.tests += static_cast<int>(problems.size());
+    totals.errors += static_cast<int>(problems.size());
 
     out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     // No "skipped" on <testsuites>: Jenkins' schema does not allow it there; each
@@ -297,28 +398,13 @@ void write_junit(const RunResult& run, std::ostream& out) {
             << "\" failures=\"" << counts.failures << "\" errors=\"" << counts.errors
             << "\" skipped=\"" << counts.skipped << "\" time=\"" << seconds3(counts.time)
             << "\" timestamp=\"" << timestamp << "\" hostname=\"localhost\">\n";
-        out << "    <properties>\n";
-        const auto property = [&](std::string_view name, std::string_view value) {
-            out << "      <property name=\"" << attr(name) << "\" value=\"" << attr(value)
-                << "\"/>\n";
-        };
-        property("target", run.target);
-        property("tool_version", run.tool_version);
-        for (const auto& [name, value] : run.settings) {
-            property(name, value);
-        }
-        if (run.timed_out) {
-            property("timed_out", "true");
-        }
-        if (totals.failures > 0) {
-            property("root_causes", root_causes);
-        }
-        out << "    </properties>\n";
+        write_properties(out, run, totals.failures > 0 ? root_causes : "");
         for (const CaseResult* result : cases) {
             write_case(out, *result, repetitions[result->id].size() > 1 || result->repetition > 0);
         }
         out << "  </testsuite>\n";
     }
+    write_run_problems(out, run, problems, timestamp);
     out << "</testsuites>\n";
 }
 

@@ -200,12 +200,45 @@ TEST_F(RunCommand, InteropFailureIsAWarningAndExitsZero) {
 TEST_F(RunCommand, MalformedScenarioFileExitsTwoAndTheValidOnesStillRun) {
     write("tmp/passes.json", passing("tmp.passes"));
     write("tmp/bad-level.json", scenario_text("tmp.bad-level", "sometimes", R"([{"close": {}}])"));
-    write("tmp/broken.json", R"({"id": "tmp.broken", "name": )");
-    const auto result = run({scenarios().string()});
+    const auto broken = write("tmp/broken.json", R"({"id": "tmp.broken", "name": )");
+    const auto junit = file("report.xml");
+    const auto report = file("report.json");
+    const auto result =
+        run({"--junit", junit.string(), "--json", report.string(), scenarios().string()});
     EXPECT_EQ(result.status.code, 2) << describe(result);
     EXPECT_NE(result.err.find("bad-level.json: /level:"), std::string::npos) << result.err;
     EXPECT_NE(result.err.find("broken.json"), std::string::npos) << result.err;
     EXPECT_EQ(last_line(result.out), "1 passed, 0 failed") << describe(result);
+    // Every report says the run is incomplete and names each broken file.
+    const std::string verdict = "INCOMPLETE (2 scenario files could not be loaded)";
+    EXPECT_NE(result.out.find("\n" + verdict + "\n"), std::string::npos) << result.out;
+    const auto listed = result.out.find("\nScenario files that could not be loaded:\n");
+    EXPECT_NE(listed, std::string::npos) << result.out;
+    EXPECT_NE(result.out.find("\n  " + broken.string() + ": JSON syntax error", listed),
+              std::string::npos)
+        << result.out;
+    const auto doc = read_json(report);
+    EXPECT_EQ(member(doc, "summary").value("verdict", ""), verdict) << doc.dump(2);
+    EXPECT_EQ(member(doc, "summary").value("broken_files", -1), 2) << doc.dump(2);
+    std::set<std::string> files;
+    for (const auto& error : member(doc, "load_errors")) {
+        files.insert(error.value("file", ""));
+    }
+    EXPECT_EQ(files, (std::set<std::string>{broken.string(),
+                                            (scenarios() / "tmp" / "bad-level.json").string()}))
+        << doc.dump(2);
+    const auto xml = read_file(junit);
+    EXPECT_NE(xml.find(R"(<testsuite name="load-errors" tests="2" failures="0" errors="2")"),
+              std::string::npos)
+        << xml;
+    EXPECT_NE(xml.find("<testcase classname=\"load-errors\" name=\"" + broken.string() + "\""),
+              std::string::npos)
+        << xml;
+    const auto xmllint =
+        run_process({"/usr/bin/xmllint", "--noout", "--schema",
+                     (source_dir / "reports" / "junit.xsd").string(), junit.string()},
+                    60s);
+    EXPECT_EQ(xmllint.status.code, 0) << describe(xmllint) << xml;
 }
 
 // A clause catalogue that has TEST-1 only.
@@ -367,19 +400,62 @@ private:
     std::uint16_t port_ = 0;
 };
 
-TEST_F(RunCommand, UnreachableTargetExitsThree) {
+// The reason is said once on stderr; no case is made up: every report counts 0 cases run and
+// 2 planned cases not run, and gives the same verdict.
+TEST_F(RunCommand, UnreachableTargetExitsThreeSayingSoOnceWithTheSameCountsEverywhere) {
     write("tmp/passes.json", passing("tmp.passes"));
     write("tmp/must-fails.json", failing("tmp.must-fails"));
     ClosedPort closed;
-    const auto result =
-        run({"--target", "127.0.0.1:" + std::to_string(closed.port()), "--root",
-             temp_.root().string(), "--json", file("report.json").string(), scenarios().string()});
+    const auto junit = file("report.xml");
+    const auto result = run({"--target", "127.0.0.1:" + std::to_string(closed.port()), "--root",
+                             temp_.root().string(), "--json", file("report.json").string(),
+                             "--junit", junit.string(), scenarios().string()});
     EXPECT_EQ(result.status.code, 3) << describe(result);
-    EXPECT_NE(result.out.find("INCOMPLETE (harness errors)"), std::string::npos) << result.out;
-    EXPECT_EQ(last_line(result.out), "0 passed, 2 failed") << describe(result);
+    const std::string reason =
+        "target unreachable: cannot connect to 127.0.0.1:" + std::to_string(closed.port()) +
+        ": connection refused";
+    const std::string verdict = "INCOMPLETE (no case ran: " + reason + ")";
+    const auto said = result.err.find(reason);
+    EXPECT_NE(said, std::string::npos) << result.err;
+    EXPECT_EQ(result.err.find(reason, said + 1), std::string::npos) << "said once:\n" << result.err;
+    // The console: no case block, no "Running", the counts and the verdict once.
+    EXPECT_EQ(result.out.find("ERROR"), std::string::npos) << result.out;
+    EXPECT_EQ(result.out.find("Running"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find("\n  errors              0\n"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find("\n  not run             2  (the target failed the check"),
+              std::string::npos)
+        << result.out;
+    EXPECT_NE(result.out.find("\n" + verdict + "\n"), std::string::npos) << result.out;
+    EXPECT_EQ(last_line(result.out), "0 passed, 0 failed") << describe(result);
+
     const auto report = read_json(file("report.json"));
     EXPECT_EQ(report.value("target", ""), "127.0.0.1:" + std::to_string(closed.port()));
-    EXPECT_EQ(member(report, "summary").value("errors", -1), 2) << report.dump(2);
+    EXPECT_EQ(report.value("target_error", ""), reason) << report.dump(2);
+    const auto summary = member(report, "summary");
+    EXPECT_EQ(summary.value("verdict", ""), verdict) << summary.dump(2);
+    EXPECT_EQ(summary.value("total", -1), 0) << summary.dump(2);
+    EXPECT_EQ(summary.value("errors", -1), 0) << summary.dump(2);
+    EXPECT_EQ(summary.value("failed", -1), 0) << summary.dump(2);
+    EXPECT_EQ(summary.value("not_run", -1), 2) << summary.dump(2);
+    EXPECT_EQ(member(report, "cases").size(), 0u) << report.dump(2);
+
+    // JUnit: one error test case says it (CI viewers show test cases, not properties).
+    const auto xml = read_file(junit);
+    EXPECT_NE(xml.find(R"(<testsuites name="xsime-conform" tests="1" failures="0" errors="1")"),
+              std::string::npos)
+        << xml;
+    EXPECT_NE(xml.find(R"(<testcase classname="run" name="target check before the run")"),
+              std::string::npos)
+        << xml;
+    EXPECT_NE(xml.find("<error message=\"no case ran: " + reason + "\" type=\"target\">"),
+              std::string::npos)
+        << xml;
+    EXPECT_NE(xml.find(R"(<property name="not_run" value="2"/>)"), std::string::npos) << xml;
+    const auto xmllint =
+        run_process({"/usr/bin/xmllint", "--noout", "--schema",
+                     (source_dir / "reports" / "junit.xsd").string(), junit.string()},
+                    60s);
+    EXPECT_EQ(xmllint.status.code, 0) << describe(xmllint) << xml;
 }
 
 // ---- listing and sharding ----
@@ -675,10 +751,10 @@ TEST_F(RunOverTf, RefusedHandshakeExitsThreeNamingTheStepAndTheAnswer) {
     EXPECT_NE(result.err.find("'FAILED wrong hash'"), std::string::npos) << result.err;
     EXPECT_NE(result.err.find("no scenario was run"), std::string::npos) << result.err;
     const auto doc = read_json(report);
-    EXPECT_EQ(member(doc, "summary").value("errors", -1), 2) << doc.dump(2);
-    for (const auto& one : member(doc, "cases")) {
-        EXPECT_NE(one.value("message", "").find("FAILED wrong hash"), std::string::npos);
-    }
+    EXPECT_EQ(member(doc, "summary").value("not_run", -1), 2) << doc.dump(2);
+    EXPECT_EQ(member(doc, "cases").size(), 0u) << doc.dump(2);
+    EXPECT_NE(doc.value("target_error", "").find("FAILED wrong hash"), std::string::npos)
+        << doc.dump(2);
     // One handshake was tried (the check before the run), not one per case.
     EXPECT_TRUE(server_->wait_for_log("refused: wrong hash", 2s)) << server_->stderr_text();
     const auto log = server_->stderr_text();
@@ -728,8 +804,8 @@ TEST_F(RunOverTf, PlainAgainstATfServerSaysToUseTf) {
     EXPECT_NE(result.err.find("use --transport tf --pubkey FILE --hash STR; no scenario was run"),
               std::string::npos)
         << result.err;
-    EXPECT_EQ(last_line(result.out), "0 passed, 2 failed") << describe(result);
-    EXPECT_EQ(member(read_json(report), "summary").value("errors", -1), 2);
+    EXPECT_EQ(last_line(result.out), "0 passed, 0 failed") << describe(result);
+    EXPECT_EQ(member(read_json(report), "summary").value("not_run", -1), 2);
 }
 
 // A separate plain `serve` process, reached with --target.
@@ -762,7 +838,9 @@ TEST_F(RunOverPlain, TfAgainstAPlainServerSaysToUsePlain) {
     EXPECT_NE(result.err.find("the target does not speak the TF handshake: use --transport plain"),
               std::string::npos)
         << result.err;
-    EXPECT_EQ(last_line(result.out), "0 passed, 1 failed") << describe(result);
+    EXPECT_NE(result.out.find("INCOMPLETE (no case ran: TF handshake, step 1"), std::string::npos)
+        << result.out;
+    EXPECT_EQ(last_line(result.out), "0 passed, 0 failed") << describe(result);
 }
 
 } // namespace

@@ -248,6 +248,71 @@ TEST(Outcome, VerdictLineNamesTheReasonARunIsIncomplete) {
     EXPECT_EQ(verdict_line(summarize(run_of({}), false)), "CONFORMANT");
 }
 
+// A run stopped by a signal, with `ran` of `planned` cases reported.
+RunResult interrupted_run(std::vector<CaseResult> ran, std::size_t planned) {
+    RunResult run = run_of(std::move(ran));
+    run.interrupted = true;
+    run.planned = planned;
+    return run;
+}
+
+TEST(Outcome, AnInterruptedRunIsIncompleteAndCountsWhatDidNotRun) {
+    // The stopped case is an error because of the interruption: the line says why, once.
+    const RunResult run = interrupted_run(
+        {make_case(Verdict::pass, Level::must), make_case(Verdict::error, Level::must)}, 5);
+    const Outcome outcome = summarize(run, false);
+    EXPECT_TRUE(outcome.interrupted);
+    EXPECT_TRUE(outcome.incomplete);
+    EXPECT_FALSE(outcome.conformant);
+    EXPECT_EQ(outcome.total, 2);
+    EXPECT_EQ(outcome.not_run, 3);
+    EXPECT_EQ(verdict_line(outcome), "INCOMPLETE (interrupted)");
+    EXPECT_EQ(exit_code(run, false, false), 3);
+    EXPECT_EQ(exit_code(run, false, true), 3); // 3 beats broken files
+    // Even when every case that ran passed: the run did not judge all it planned.
+    const RunResult passes = interrupted_run({make_case(Verdict::pass, Level::must)}, 1);
+    EXPECT_EQ(verdict_line(summarize(passes, false)), "INCOMPLETE (interrupted)");
+    EXPECT_EQ(exit_code(passes, false, false), 3);
+}
+
+TEST(Outcome, BrokenFilesMakeTheRunIncompleteWithExitTwo) {
+    RunResult run = run_of({make_case(Verdict::pass, Level::must)});
+    run.load_errors = {{"a.json", "/level", "expected must, should or interop"},
+                       {"a.json", "/steps/2", "unknown step"},
+                       {"b.json", "", "JSON syntax error"}};
+    const Outcome outcome = summarize(run, false);
+    EXPECT_EQ(outcome.broken_files, 2); // files, not errors
+    EXPECT_TRUE(outcome.incomplete);
+    EXPECT_FALSE(outcome.conformant);
+    EXPECT_EQ(verdict_line(outcome), "INCOMPLETE (2 scenario files could not be loaded)");
+    EXPECT_EQ(exit_code(run, false, false), 2);
+    run.load_errors.pop_back();
+    EXPECT_EQ(verdict_line(summarize(run, false)),
+              "INCOMPLETE (1 scenario file could not be loaded)");
+    // 2 beats 1; 3 beats 2, and both reasons are named.
+    run.cases.push_back(make_case(Verdict::fail, Level::must));
+    EXPECT_EQ(exit_code(run, false, false), 2);
+    run.cases.push_back(make_case(Verdict::error, Level::must));
+    EXPECT_EQ(exit_code(run, false, false), 3);
+    EXPECT_EQ(verdict_line(summarize(run, false)),
+              "INCOMPLETE (harness errors; 1 scenario file could not be loaded)");
+}
+
+TEST(Outcome, ATargetThatFailedTheCheckBeforeTheRunIsSaidOnce) {
+    RunResult run = run_of({});
+    run.planned = 129;
+    run.target_error = "target unreachable: connection refused";
+    const Outcome outcome = summarize(run, false);
+    EXPECT_EQ(outcome.total, 0);
+    EXPECT_EQ(outcome.count(Verdict::error), 0);
+    EXPECT_EQ(outcome.not_run, 129);
+    EXPECT_TRUE(outcome.incomplete);
+    EXPECT_EQ(verdict_line(outcome),
+              "INCOMPLETE (no case ran: target unreachable: connection refused)");
+    EXPECT_EQ(exit_code(run, false, false), 3);
+    EXPECT_EQ(exit_code(run, false, true), 3);
+}
+
 TEST(Outcome, EnumNamesAreTheReportVocabulary) {
     using xsime::harness::baseline_name;
     using xsime::harness::level_name;

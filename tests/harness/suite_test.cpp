@@ -671,6 +671,93 @@ TEST(RunSuite, RunDeadlineCancelsRunningCasesAndSkipsTheRest) {
     EXPECT_EQ(skipped, 8 - started.load());
 }
 
+// The interrupt flag, set from another thread as a signal handler would: the running cases
+// are cancelled (their message says interrupted), no case starts after it, and the cases that
+// did not start have no result at all.
+TEST(RunSuite, InterruptStopsRunningCasesPromptlyAndReportsNothingForTheRest) {
+    const auto scenarios = suite_of(8);
+    std::atomic<int> started{0};
+    const CaseRunner blocking = [&](const Scenario& scenario, const std::atomic<bool>& cancel) {
+        ++started;
+        const auto safety = steady::now() + 10s;
+        while (!cancel.load() && steady::now() < safety) {
+            std::this_thread::sleep_for(5ms);
+        }
+        // What the runner says when the cancel flag stops a wait.
+        auto result = result_for(scenario, Verdict::error, "session s: run deadline reached");
+        result.transcript.push_back({});
+        result.transcript.back().decoded = "stopped: session s: run deadline reached";
+        return result;
+    };
+    std::atomic<bool> interrupt{false};
+    SuiteOptions options;
+    options.jobs = 3;
+    options.rerun_failures = 2; // a stopped case is not rerun
+    options.run_timeout = 60s;
+    options.interrupt = &interrupt;
+    std::atomic<int> callbacks{0};
+    std::thread signaller([&] {
+        // Observable: all three workers are inside a case.
+        const auto safety = steady::now() + 10s;
+        while (started.load() < 3 && steady::now() < safety) {
+            std::this_thread::sleep_for(1ms);
+        }
+        interrupt.store(true);
+    });
+    const auto before = steady::now();
+    const auto run =
+        run_suite(plan_all(scenarios), blocking, options, [&](const CaseResult&) { ++callbacks; });
+    const auto elapsed = steady::now() - before;
+    signaller.join();
+
+    EXPECT_LT(elapsed, 3s);
+    EXPECT_TRUE(run.interrupted);
+    EXPECT_FALSE(run.timed_out);
+    EXPECT_EQ(run.planned, 8u);
+    EXPECT_EQ(started.load(), 3);
+    ASSERT_EQ(run.cases.size(), 3u);
+    EXPECT_EQ(callbacks.load(), 3);
+    for (const auto& result : run.cases) {
+        EXPECT_EQ(result.verdict, Verdict::error) << result.id;
+        EXPECT_EQ(result.message, "session s: interrupted before the case finished");
+        EXPECT_EQ(result.transcript.back().decoded,
+                  "stopped: session s: interrupted before the case finished");
+        EXPECT_EQ(result.attempts, 1u);
+    }
+}
+
+TEST(RunSuite, AnInterruptBeforeTheRunRunsNothing) {
+    const auto scenarios = suite_of(4);
+    CountingRunner runner({});
+    std::atomic<bool> interrupt{true};
+    SuiteOptions options;
+    options.jobs = 2;
+    options.repeat = 2;
+    options.interrupt = &interrupt;
+    const auto run = run_suite(
+        plan_all(scenarios),
+        [&](const Scenario& s, const std::atomic<bool>& c) { return runner(s, c); }, options, {});
+    EXPECT_TRUE(run.interrupted);
+    EXPECT_EQ(run.planned, 8u);
+    EXPECT_TRUE(run.cases.empty());
+    EXPECT_EQ(runner.total_calls(), 0);
+}
+
+TEST(RunSuite, AnUnsetInterruptFlagChangesNothing) {
+    const auto scenarios = suite_of(4);
+    CountingRunner runner({});
+    std::atomic<bool> interrupt{false};
+    SuiteOptions options;
+    options.jobs = 2;
+    options.interrupt = &interrupt;
+    const auto run = run_suite(
+        plan_all(scenarios),
+        [&](const Scenario& s, const std::atomic<bool>& c) { return runner(s, c); }, options, {});
+    EXPECT_FALSE(run.interrupted);
+    EXPECT_EQ(run.planned, 4u);
+    EXPECT_EQ(run.cases.size(), 4u);
+}
+
 TEST(RunSuite, OnCaseIsCalledOncePerCaseAndNeverConcurrently) {
     const auto scenarios = suite_of(10);
     std::map<std::string, Verdict> verdicts;

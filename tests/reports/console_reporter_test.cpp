@@ -310,6 +310,66 @@ TEST(ConsoleReporter, VerdictLines) {
     EXPECT_NE(out.str().find("\nINCOMPLETE (run deadline reached)\n"), std::string::npos);
 }
 
+// What an incomplete run did not judge is in the summary, with the same counts as the JSON
+// summary: cases that did not run, scenario files that could not be loaded.
+TEST(ConsoleReporter, IncompleteRunsSayWhatDidNotRunAndWhichFilesBroke) {
+    const auto summary_of = [](const RunResult& run) {
+        std::ostringstream out;
+        ConsoleReporter reporter(out, false, false);
+        reporter.on_finish(run, summarize(run, false));
+        return out.str();
+    };
+    RunResult interrupted;
+    interrupted.cases = {passing_case("delivery.a"),
+                         error_case("delivery.b", "interrupted before the case finished")};
+    interrupted.interrupted = true;
+    interrupted.planned = 5;
+    const auto stopped = summary_of(interrupted);
+    EXPECT_NE(stopped.find("\n  errors              1  (stopped by the interruption, or harness "
+                           "faults: not judged)\n"),
+              std::string::npos)
+        << stopped;
+    EXPECT_NE(stopped.find("\n  not run             3  (interrupted before they started)\n"),
+              std::string::npos)
+        << stopped;
+    EXPECT_NE(stopped.find("\n  interrupted (SIGINT or SIGTERM): 3 of 5 planned cases did not "
+                           "run; the cases it stopped are errors\n"),
+              std::string::npos)
+        << stopped;
+    EXPECT_NE(stopped.find("\nINCOMPLETE (interrupted)\n1 passed, 1 failed\n"), std::string::npos)
+        << stopped;
+
+    RunResult broken;
+    broken.cases = {passing_case("delivery.a")};
+    broken.planned = 1;
+    broken.load_errors = {{"s/x.json", "/level", "expected must, should or interop"},
+                          {"s/y.json", "", "JSON syntax error"}};
+    const auto files = summary_of(broken);
+    EXPECT_NE(files.find("\n  broken files        2  (could not be loaded"), std::string::npos)
+        << files;
+    EXPECT_NE(files.find("\nScenario files that could not be loaded:\n  s/x.json: /level: "
+                         "expected must, should or interop\n  s/y.json: JSON syntax error\n"),
+              std::string::npos)
+        << files;
+    EXPECT_NE(files.find("\nINCOMPLETE (2 scenario files could not be loaded)\n"),
+              std::string::npos)
+        << files;
+    EXPECT_EQ(files.find("\n  not run "), std::string::npos) << files;
+
+    RunResult unreachable;
+    unreachable.planned = 4;
+    unreachable.target_error = "target unreachable: connection refused";
+    const auto none = summary_of(unreachable);
+    EXPECT_NE(none.find("\n  not run             4  (the target failed the check before the "
+                        "run)\n"),
+              std::string::npos)
+        << none;
+    EXPECT_NE(none.find("\nINCOMPLETE (no case ran: target unreachable: connection refused)\n"
+                        "0 passed, 0 failed\n"),
+              std::string::npos)
+        << none;
+}
+
 TEST(ConsoleReporter, ConcurrentCasesNeverInterleave) {
     constexpr int threads = 4;
     constexpr int per_thread = 50;

@@ -224,6 +224,44 @@ TEST(JsonReporter, SummaryCarriesTheOutcome) {
               (json{{"pass", 1}, {"fail", 0}, {"error", 0}, {"skipped", 0}}));
 }
 
+TEST(JsonReporter, RunLevelProblemsAreNamedWithTheirCounts) {
+    const json clean = report_of(sample_run());
+    EXPECT_EQ(clean["target_error"], "");
+    EXPECT_EQ(clean["load_errors"], json::array());
+    EXPECT_EQ(clean["summary"]["interrupted"], false);
+    EXPECT_EQ(clean["summary"]["not_run"], 0);
+    EXPECT_EQ(clean["summary"]["broken_files"], 0);
+
+    RunResult run = sample_run();
+    run.interrupted = true;
+    run.planned = 5;
+    run.load_errors = {{"s/x.json", "/level", "expected must"}, {"s/x.json", "", "bad \xff"}};
+    const json report = report_of(run);
+    EXPECT_EQ(report["summary"]["verdict"],
+              "INCOMPLETE (interrupted; 1 scenario file could not be loaded)");
+    EXPECT_EQ(report["summary"]["incomplete"], true);
+    EXPECT_EQ(report["summary"]["interrupted"], true);
+    EXPECT_EQ(report["summary"]["not_run"], 3);
+    EXPECT_EQ(report["summary"]["broken_files"], 1);
+    EXPECT_EQ(
+        report["load_errors"],
+        (json::array({{{"file", "s/x.json"}, {"pointer", "/level"}, {"message", "expected must"}},
+                      {{"file", "s/x.json"}, {"pointer", ""}, {"message", "bad \\xFF"}}})));
+    EXPECT_TRUE(MiniValidator(load_schema()).validate(report).empty());
+
+    RunResult unreachable;
+    unreachable.planned = 2;
+    unreachable.target_error = "target unreachable: connection refused";
+    const json none = report_of(unreachable);
+    EXPECT_EQ(none["target_error"], "target unreachable: connection refused");
+    EXPECT_EQ(none["summary"]["total"], 0);
+    EXPECT_EQ(none["summary"]["errors"], 0);
+    EXPECT_EQ(none["summary"]["not_run"], 2);
+    EXPECT_EQ(none["summary"]["verdict"],
+              "INCOMPLETE (no case ran: target unreachable: connection refused)");
+    EXPECT_TRUE(MiniValidator(load_schema()).validate(none).empty());
+}
+
 TEST(JsonReporter, CasesAreSortedAndComplete) {
     const json cases = report_of(sample_run())["cases"];
     ASSERT_EQ(cases.size(), 2u);

@@ -262,6 +262,62 @@ TEST(JunitReporter, EmptyRunIsStillValid) {
     }
 }
 
+// Problems of the run, not of a case, are error test cases so that CI viewers show them: one
+// per broken scenario file (suite load-errors), one for an interruption (suite run).
+TEST(JunitReporter, BrokenFilesAndAnInterruptionAreErrorTestCases) {
+    RunResult run;
+    run.cases = {labelled_case("delivery.a", Verdict::pass),
+                 labelled_case("delivery.b", Verdict::error)};
+    run.interrupted = true;
+    run.planned = 6;
+    run.load_errors = {{"s/y.json", "", "JSON syntax error"},
+                       {"s/x.json", "/level", "expected must"},
+                       {"s/x.json", "/steps/1", "unknown step \"jump\""}};
+    const std::string xml = junit(run);
+    EXPECT_NE(xml.find(R"(<testsuites name="xsime-conform" tests="5" failures="0" errors="4")"),
+              std::string::npos)
+        << xml;
+    EXPECT_NE(xml.find(R"(<testsuite name="load-errors" tests="2" failures="0" errors="2")"),
+              std::string::npos)
+        << xml;
+    EXPECT_NE(xml.find("<testcase classname=\"load-errors\" name=\"s/x.json\" time=\"0.000\">\n"
+                       "      <error message=\"could not be loaded: /level: expected must (+1 "
+                       "more)\" type=\"load-error\">/level: expected must\n/steps/1: unknown "
+                       "step \"jump\"\nfile: s/x.json\n</error>"),
+              std::string::npos)
+        << xml;
+    EXPECT_LT(xml.find("name=\"s/x.json\""), xml.find("name=\"s/y.json\"")); // sorted
+    EXPECT_NE(xml.find("<testcase classname=\"run\" name=\"interrupted\" time=\"0.000\">\n"
+                       "      <error message=\"interrupted (SIGINT or SIGTERM): 4 of 6 planned "
+                       "cases did not run\" type=\"interrupted\">"),
+              std::string::npos)
+        << xml;
+    EXPECT_NE(xml.find(R"(<property name="interrupted" value="true"/>)"), std::string::npos);
+    EXPECT_NE(xml.find(R"(<property name="not_run" value="4"/>)"), std::string::npos);
+    if (have_xmllint()) {
+        EXPECT_EQ(validate("run-problems.xml", xml).status.code, 0) << xml;
+    }
+}
+
+TEST(JunitReporter, ATargetThatFailedTheCheckIsOneErrorTestCase) {
+    RunResult run;
+    run.planned = 3;
+    run.target_error = "target unreachable: connection refused";
+    const std::string xml = junit(run);
+    EXPECT_NE(xml.find(R"(<testsuites name="xsime-conform" tests="1" failures="0" errors="1")"),
+              std::string::npos)
+        << xml;
+    EXPECT_NE(xml.find("<testcase classname=\"run\" name=\"target check before the run\" "
+                       "time=\"0.000\">\n      <error message=\"no case ran: target unreachable: "
+                       "connection refused\" type=\"target\">3 of 3 planned cases did not "
+                       "run\n</error>"),
+              std::string::npos)
+        << xml;
+    if (have_xmllint()) {
+        EXPECT_EQ(validate("target-error.xml", xml).status.code, 0) << xml;
+    }
+}
+
 TEST(JunitReporter, HostileTextIsValidXmlAndReadsBackAsWritten) {
     if (!have_xmllint()) {
         GTEST_SKIP() << "xmllint is not installed";
