@@ -1,11 +1,10 @@
-// The plain transport's reads: whole TF messages and XSIME frames from a SocketStream.
+// The plain transport: connections from either end, and its session (bytes as they arrive,
+// decoded into whole TF messages and XSIME frames).
 #include "harness/plain_connection.hpp"
 
 #include "protocol/tf_framing.hpp"
 
 namespace xsime::harness {
-
-using steady = std::chrono::steady_clock;
 
 std::variant<std::unique_ptr<PlainConnection>, TransportError>
 PlainConnection::connect(const std::string& host, std::uint16_t port, Deadline timeout) {
@@ -14,63 +13,27 @@ PlainConnection::connect(const std::string& host, std::uint16_t port, Deadline t
         return *error;
     }
     return std::unique_ptr<PlainConnection>(
-        new PlainConnection(std::move(std::get<std::unique_ptr<SocketStream>>(stream))));
+        new PlainConnection(std::move(std::get<std::unique_ptr<SocketStream>>(stream)),
+                            protocol::Direction::to_client));
 }
 
-std::variant<std::monostate, TransportError> PlainConnection::send(std::string_view bytes,
-                                                                   Deadline timeout) {
-    return stream_->write(bytes, timeout);
+std::unique_ptr<PlainConnection> PlainConnection::adopt(std::unique_ptr<SocketStream> stream) {
+    return std::unique_ptr<PlainConnection>(
+        new PlainConnection(std::move(stream), protocol::Direction::to_server));
 }
 
-std::variant<std::string, TransportError> PlainConnection::receive_tf(Deadline timeout) {
-    const auto deadline = steady::now() + timeout;
-    while (true) {
-        auto step = protocol::decode_tf_message(received_.view());
-        if (auto* body = std::get_if<std::string>(&step.result)) {
-            received_.consume(step.consumed);
-            return std::move(*body);
-        }
-        if (auto* error = std::get_if<protocol::TfError>(&step.result)) {
-            return TransportError{TransportError::Kind::other, error->reason};
-        }
-        auto more = stream_->read_some(received_, deadline);
-        if (auto* error = std::get_if<TransportError>(&more)) {
-            return *error;
-        }
-    }
-}
-
-std::variant<protocol::Frame, protocol::ProtocolError, TransportError>
-PlainConnection::receive_frame(Deadline timeout) {
-    const auto deadline = steady::now() + timeout;
-    while (true) {
-        auto step = protocol::decode_frame(received_.view(), protocol::Direction::to_client);
+protocol::TfDecodeResult PlainSession::next_tf_message() {
+    auto step = protocol::decode_tf_message(received_.view());
+    if (std::holds_alternative<std::string>(step.result)) {
         received_.consume(step.consumed);
-        if (auto* frame = std::get_if<protocol::Frame>(&step.result)) {
-            return std::move(*frame);
-        }
-        if (auto* error = std::get_if<protocol::ProtocolError>(&step.result)) {
-            return std::move(*error);
-        }
-        auto more = stream_->read_some(received_, deadline);
-        if (auto* error = std::get_if<TransportError>(&more)) {
-            return *error;
-        }
     }
+    return std::move(step.result);
 }
 
-bool PlainConnection::wait_closed(Deadline timeout) {
-    if (!received_.empty()) {
-        return false;
-    }
-    auto more = stream_->read_some(received_, steady::now() + timeout);
-    const auto* error = std::get_if<TransportError>(&more);
-    return error && (error->kind == TransportError::Kind::closed ||
-                     error->kind == TransportError::Kind::reset);
-}
-
-void PlainConnection::close() {
-    stream_->close();
+protocol::DecodeResult PlainSession::next_frame() {
+    auto step = protocol::decode_frame(received_.view(), reads_);
+    received_.consume(step.consumed);
+    return std::move(step.result);
 }
 
 std::variant<std::unique_ptr<Connection>, TransportError>

@@ -1,6 +1,7 @@
 // The transport interface: how the runner reaches a target. `plain` (TF framing, no
 // handshake; plain_connection.hpp) and `tf` (handshake and session cipher; tf_connection.hpp)
-// implement it.
+// implement it, and so does the harness as a server that the client under test connects to
+// (client_listener.hpp).
 #pragma once
 
 #include "protocol/stream_decoder.hpp"
@@ -35,7 +36,8 @@ public:
                                                               Deadline timeout) = 0;
     // The next length-prefixed TF message body.
     virtual std::variant<std::string, TransportError> receive_tf(Deadline timeout) = 0;
-    // The next XSIME frame as a server sends it; a protocol error is a value.
+    // The next XSIME frame as the peer sends it (a server's, or a client's when the harness
+    // plays the server); a protocol error is a value.
     virtual std::variant<protocol::Frame, protocol::ProtocolError, TransportError>
     receive_frame(Deadline timeout) = 0;
     // True when the peer closes (EOF or reset) within `timeout` and sends nothing first;

@@ -1,125 +1,48 @@
-// The TF handshake as a real TF server runs it, and the cipher between the socket and the core.
+// The TF handshake (protocol/tf_server_handshake.hpp) and the cipher between the socket and the
+// core.
 #include "mock_server/tf_server_channel.hpp"
-
-#include "protocol/tf_framing.hpp"
-#include "protocol/tf_rsa.hpp"
 
 #include <numeric>
 
 namespace xsime::mock {
 
-namespace {
-// Handshake messages are a version string, a 256-byte key and a hash: anything near this
-// size is not a TF client.
-constexpr std::size_t max_handshake_message = 4096;
-} // namespace
-
 TfServerChannel::TfServerChannel(std::shared_ptr<const TfServerSettings> settings, Logger log)
-    : settings_(std::move(settings)), log_(std::move(log)) {}
+    : log_(std::move(log)), handshake_(std::move(settings)) {}
 
-bool TfServerChannel::mid_message() const {
-    if (stage_ == Stage::version || stage_ == Stage::key) {
-        return !clear_.empty();
+void TfServerChannel::on_handshake(protocol::TfServerHandshake::Output step, CoreOutput& out) {
+    out.bytes += step.wire;
+    out.calls.insert(out.calls.end(), step.calls.begin(), step.calls.end());
+    if (step.refusal) {
+        if (!step.refusal->detail.empty()) {
+            log_("session key: " + step.refusal->detail);
+        }
+        const auto reason = "TF handshake refused: " + step.refusal->reason;
+        log_(reason);
+        out.close_reason = reason;
+        return;
     }
-    return in_ && in_->mid_chunk();
-}
-
-void TfServerChannel::append_reply(CoreOutput& out, std::string_view body, bool ciphered) {
-    CoreOutput reply;
-    append_tf(reply, body);
-    out.append(ciphered ? seal(std::move(reply)) : std::move(reply));
-}
-
-void TfServerChannel::refuse(CoreOutput& out, const std::string& reason, bool ciphered) {
-    log_("TF handshake refused: " + reason);
-    append_reply(out, "FAILED " + reason, ciphered);
-    out.close_reason = "TF handshake refused: " + reason;
-    stage_ = Stage::failed;
+    if (handshake_.done()) {
+        log_("TF handshake done (session key of " +
+             std::to_string(handshake_.sender()->key_size()) + " bytes)");
+    }
 }
 
 CoreOutput TfServerChannel::receive(std::string_view wire, SessionCore& core) {
     CoreOutput out;
-    if (stage_ == Stage::failed) {
+    if (handshake_.refused()) {
         return out;
     }
-    if (stage_ == Stage::version || stage_ == Stage::key) {
-        clear_.append(wire);
-        while (stage_ == Stage::version || stage_ == Stage::key) {
-            auto step = protocol::decode_tf_message(clear_.view(), max_handshake_message);
-            if (std::holds_alternative<protocol::NeedMore>(step.result)) {
-                return out;
-            }
-            clear_.consume(step.consumed);
-            if (auto* error = std::get_if<protocol::TfError>(&step.result)) {
-                refuse(out, "malformed handshake message: " + error->reason, false);
-                return out;
-            }
-            on_clear_message(std::get<std::string>(step.result), out);
-        }
-        if (stage_ != Stage::hash) {
+    if (!handshake_.done()) {
+        // Bytes past the hash stay in the handshake's receiver for the core.
+        on_handshake(handshake_.receive(wire), out);
+        if (!handshake_.done()) {
             return out;
         }
-        // Whatever followed the key in the same read is already ciphered.
-        wire = {};
-        in_->feed(clear_.view());
-        clear_.consume(clear_.size());
+    } else {
+        handshake_.receiver()->feed(wire);
     }
-    if (in_ && !wire.empty()) {
-        in_->feed(wire);
-    }
-    if (stage_ == Stage::hash) {
-        auto result = in_->next_tf_message(max_handshake_message);
-        if (std::holds_alternative<protocol::NeedMore>(result)) {
-            return out;
-        }
-        if (auto* error = std::get_if<protocol::TfError>(&result)) {
-            refuse(out, "malformed hash message: " + error->reason, true);
-            return out;
-        }
-        on_hash(std::get<std::string>(result), out);
-    }
-    if (stage_ == Stage::open) {
-        feed_core(core, out);
-    }
+    feed_core(core, out);
     return out;
-}
-
-void TfServerChannel::on_clear_message(const std::string& body, CoreOutput& out) {
-    if (stage_ == Stage::version) {
-        if (body != settings_->protocol_version) {
-            refuse(out, "protocol version '" + body + "' is not supported", false);
-            return;
-        }
-        append_reply(out, protocol::tf_ok, false);
-        stage_ = Stage::key;
-        return;
-    }
-    auto key = protocol::decrypt_session_key(settings_->private_key_pem, body);
-    if (auto* error = std::get_if<protocol::TfRsaError>(&key)) {
-        log_("session key: " + error->reason);
-        refuse(out, "the session key cannot be decrypted", false);
-        return;
-    }
-    const auto& session_key = std::get<std::string>(key);
-    auto cipher = protocol::TfCipher::create(session_key);
-    if (auto* error = std::get_if<protocol::TfCipherError>(&cipher)) {
-        refuse(out, "unusable session key: " + error->reason, false);
-        return;
-    }
-    out_.emplace(std::get<protocol::TfCipher>(cipher));
-    in_.emplace(protocol::TfCipher(session_key));
-    append_reply(out, protocol::tf_ok, false);
-    stage_ = Stage::hash;
-}
-
-void TfServerChannel::on_hash(const std::string& body, CoreOutput& out) {
-    if (body != settings_->hash) {
-        refuse(out, "wrong hash", true);
-        return;
-    }
-    append_reply(out, protocol::tf_ok, true);
-    stage_ = Stage::open;
-    log_("TF handshake done (session key of " + std::to_string(out_->key_size()) + " bytes)");
 }
 
 void TfServerChannel::feed_core(SessionCore& core, CoreOutput& out) {
@@ -130,7 +53,7 @@ void TfServerChannel::feed_core(SessionCore& core, CoreOutput& out) {
         if (size == 0) {
             break;
         }
-        auto chunk = in_->take_chunk(size);
+        auto chunk = handshake_.receiver()->take_chunk(size);
         if (!chunk) {
             break;
         }
@@ -139,7 +62,8 @@ void TfServerChannel::feed_core(SessionCore& core, CoreOutput& out) {
 }
 
 CoreOutput TfServerChannel::seal(CoreOutput plain) {
-    if (!out_ || plain.bytes.empty()) {
+    auto* cipher = handshake_.sender();
+    if (!cipher || plain.bytes.empty()) {
         return plain;
     }
     const auto total = std::accumulate(plain.calls.begin(), plain.calls.end(), std::size_t{0});
@@ -155,7 +79,7 @@ CoreOutput TfServerChannel::seal(CoreOutput plain) {
     }
     std::size_t at = 0;
     for (const auto size : plain.calls) {
-        out_->pack(plain.bytes.data() + at, size);
+        cipher->pack(plain.bytes.data() + at, size);
         at += size;
     }
     return plain;

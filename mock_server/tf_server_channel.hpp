@@ -4,22 +4,16 @@
 #pragma once
 
 #include "mock_server/session_core.hpp"
-#include "protocol/byte_queue.hpp"
-#include "protocol/tf_cipher.hpp"
+#include "protocol/tf_server_handshake.hpp"
 
 #include <functional>
 #include <memory>
-#include <optional>
-#include <string>
 #include <string_view>
 
 namespace xsime::mock {
 
-struct TfServerSettings {
-    std::string private_key_pem;  // RSA-2048, PKCS#8 or traditional PEM
-    std::string hash;             // the hash string clients must send (step 3)
-    std::string protocol_version; // the version clients must send (step 1)
-};
+// The handshake's settings live with the handshake (protocol/), shared with the harness.
+using TfServerSettings = protocol::TfServerSettings;
 
 class TfServerChannel {
 public:
@@ -34,25 +28,16 @@ public:
     // The core's own output (deliveries, replies), packed call by call for the wire.
     CoreOutput seal(CoreOutput plain);
 
-    bool established() const { return stage_ == Stage::open; }
+    bool established() const { return handshake_.done(); }
     // Part of a handshake message or of a cipher call is buffered: the read deadline applies.
-    bool mid_message() const;
+    bool mid_message() const { return handshake_.mid_message(); }
 
 private:
-    enum class Stage { version, key, hash, open, failed };
-
-    void on_clear_message(const std::string& body, CoreOutput& out);
-    void on_hash(const std::string& body, CoreOutput& out);
+    void on_handshake(protocol::TfServerHandshake::Output step, CoreOutput& out);
     void feed_core(SessionCore& core, CoreOutput& out);
-    void refuse(CoreOutput& out, const std::string& reason, bool ciphered);
-    void append_reply(CoreOutput& out, std::string_view body, bool ciphered);
 
-    std::shared_ptr<const TfServerSettings> settings_;
     Logger log_;
-    Stage stage_ = Stage::version;
-    protocol::ByteQueue clear_; // handshake bytes before the cipher starts
-    std::optional<protocol::TfCipher> out_;
-    std::optional<protocol::TfCipherReceiver> in_;
+    protocol::TfServerHandshake handshake_;
 };
 
 } // namespace xsime::mock
