@@ -10,6 +10,7 @@ void setup_cmd_serve(CLI::App& app, int& exit_code);
 void setup_cmd_run(CLI::App& app, int& exit_code);
 void setup_cmd_coverage(CLI::App& app, int& exit_code);
 void setup_cmd_keygen(CLI::App& app, int& exit_code);
+void setup_cmd_client_driver(CLI::App& app, int& exit_code);
 void setup_cmd_fmt(CLI::App& app, int& exit_code);
 void setup_cmd_verify_bundle(CLI::App& app, int& exit_code);
 

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
     xsime::cli::setup_cmd_coverage(app, exit_code);
     xsime::cli::setup_cmd_serve(app, exit_code);
     xsime::cli::setup_cmd_keygen(app, exit_code);
+    xsime::cli::setup_cmd_client_driver(app, exit_code);
     xsime::cli::setup_cmd_fmt(app, exit_code);
     xsime::cli::setup_cmd_verify_bundle(app, exit_code);
     try {
