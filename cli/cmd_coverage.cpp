@@ -18,6 +18,53 @@ struct CoverageOptions {
     bool uncovered_only = false;
 };
 
+std::string join_sides(const std::vector<std::string>& sides) {
+    return sides.size() == 2 ? sides[0] + " or " + sides[1] : sides.at(0);
+}
+
+std::string list_or_none(const std::vector<std::string>& ids) {
+    std::string out;
+    for (const auto& id : ids) {
+        out += (out.empty() ? "" : ", ") + id;
+    }
+    return out.empty() ? "none" : out;
+}
+
+// "server: a, b" / "client: none" / both, for the sides the clause binds.
+std::string scenario_lists(const harness::CoverageRow& row) {
+    using harness::Binds;
+    const auto binds = row.clause->binds;
+    std::string out;
+    if (binds != Binds::client) {
+        out = "server: " + list_or_none(row.server);
+    }
+    if (binds != Binds::server) {
+        out += (out.empty() ? "" : "; ") + std::string("client: ") + list_or_none(row.client);
+    }
+    return out;
+}
+
+// The clause x scenario matrix; returns, per level, how many clauses are covered of how many.
+std::map<harness::Level, std::pair<int, int>> print_matrix(const harness::Coverage& result,
+                                                           bool uncovered_only) {
+    std::map<harness::Level, std::pair<int, int>> by_level; // covered, total
+    std::cout << std::left << std::setw(30) << "CLAUSE" << std::setw(9) << "LEVEL" << std::setw(8)
+              << "BINDS"
+              << "SCENARIOS\n";
+    for (const auto& row : result.rows) {
+        auto& [covered, total] = by_level[row.clause->level];
+        ++total;
+        covered += row.missing().empty() ? 1 : 0;
+        if (uncovered_only && row.missing().empty()) {
+            continue;
+        }
+        std::cout << std::left << std::setw(30) << row.clause->id << std::setw(9)
+                  << harness::to_string(row.clause->level) << std::setw(8)
+                  << harness::to_string(row.clause->binds) << scenario_lists(row) << '\n';
+    }
+    return by_level;
+}
+
 int coverage(const CoverageOptions& options) {
     auto catalogue = harness::load_clauses(options.clauses);
     if (auto* error = std::get_if<std::string>(&catalogue)) {
@@ -35,34 +82,23 @@ int coverage(const CoverageOptions& options) {
     }
     const auto result = harness::compute_coverage(clauses, loaded.scenarios);
 
-    std::map<harness::Level, std::pair<int, int>> by_level; // covered, total
-    for (const auto& [clause, scenarios] : result.rows) {
-        auto& [covered, total] = by_level[clause->level];
-        ++total;
-        covered += scenarios.empty() ? 0 : 1;
-        if (options.uncovered_only && !scenarios.empty()) {
-            continue;
-        }
-        std::cout << std::left << std::setw(30) << clause->id << std::setw(9)
-                  << harness::to_string(clause->level);
-        if (scenarios.empty()) {
-            std::cout << "-- no scenario --";
-        }
-        for (std::size_t i = 0; i < scenarios.size(); ++i) {
-            std::cout << (i ? ", " : "") << scenarios[i];
-        }
-        std::cout << '\n';
-    }
+    const auto by_level = print_matrix(result, options.uncovered_only);
     for (const auto& citation : result.unknown_citations) {
         std::cout << "unknown clause cited by " << citation << '\n';
     }
     const auto uncovered = result.uncovered();
-    std::cout << "\nuncovered must/should clauses:\n";
-    for (const auto* clause : uncovered) {
-        if (clause->level != harness::Level::interop) {
-            std::cout << "  " << clause->id << " [" << harness::to_string(clause->level) << "] \""
-                      << clause->text << "\"\n";
+    std::cout << "\nuncovered must/should clauses (on a side they bind):\n";
+    bool any = false;
+    for (const auto* row : uncovered) {
+        if (row->clause->level != harness::Level::interop) {
+            std::cout << "  " << row->clause->id << " [" << harness::to_string(row->clause->level)
+                      << ", no " << join_sides(row->missing()) << " scenario] \""
+                      << row->clause->text << "\"\n";
+            any = true;
         }
+    }
+    if (!any) {
+        std::cout << "  none\n";
     }
     std::cout << '\n'
               << clauses.size() - uncovered.size() << '/' << clauses.size() << " clauses covered";

@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/run_bundle.hpp"
+#include "cli/run_client.hpp"
 #include "cli/run_interrupt.hpp"
 #include "cli/run_options.hpp"
 #include "cli/run_preflight.hpp"
@@ -39,6 +40,7 @@ namespace {
 // why, once (RunResult::target_error), instead of one error per case.
 harness::RunResult run_cases(const std::vector<harness::Planned>& planned,
                              const RunOptions& options, const RunPlan& plan, RunTarget& target,
+                             const std::optional<harness::ClientUnderTest>& client,
                              const std::optional<std::string>& preflight_error,
                              const std::atomic<bool>& interrupt,
                              reports::ConsoleReporter& console) {
@@ -64,6 +66,9 @@ harness::RunResult run_cases(const std::vector<harness::Planned>& planned,
     std::size_t done = 0;
     console.on_start(total);
     const auto run_case = [&](const harness::Scenario& scenario, const std::atomic<bool>& cancel) {
+        if (client) {
+            return harness::run_client_case(scenario, *client, runner, cancel);
+        }
         return harness::run_scenario(scenario, *target.transport, *target.fixture, runner, cancel);
     };
     return harness::run_suite(planned, run_case, suite, [&](const harness::CaseResult& one) {
@@ -88,6 +93,36 @@ void complete_result(harness::RunResult& result, const RunContext& run) {
     result.scenario_set_sha256 = run.scenarios.sha256;
     result.scenario_files = run.scenarios.files.size();
     harness::attribute_consequences(result);
+}
+
+// What the run certifies: a client under test (the harness plays the server), or a server,
+// checked by the preflight before any case runs.
+struct UnderTest {
+    RunTarget target;
+    std::optional<harness::ClientUnderTest> client;
+    std::optional<std::string> preflight_error;
+};
+
+std::variant<UnderTest, RunStop> open_subject(const RunOptions& options, const RunPlan& plan) {
+    UnderTest out;
+    if (plan.client) {
+        auto made = open_client(options);
+        if (auto* stop = std::get_if<RunStop>(&made)) {
+            return std::move(*stop);
+        }
+        out.client = std::get<harness::ClientUnderTest>(std::move(made));
+        out.target.text = client_target_text(options);
+        return out;
+    }
+    auto reached = open_target(options, plan);
+    if (auto* stop = std::get_if<RunStop>(&reached)) {
+        return std::move(*stop);
+    }
+    out.target = std::get<RunTarget>(std::move(reached));
+    out.preflight_error =
+        preflight(*out.target.transport, {plan.tf, plan.target.has_value(),
+                                          std::chrono::milliseconds(options.step_timeout_ms)});
+    return out;
 }
 
 int run(const RunOptions& options) {
@@ -125,19 +160,16 @@ int run(const RunOptions& options) {
     if (const auto* stop = std::get_if<RunStop>(&bundling)) {
         return stop_run(*stop);
     }
-    auto reached = open_target(options, plan);
-    if (const auto* stop = std::get_if<RunStop>(&reached)) {
+    auto opened_subject = open_subject(options, plan);
+    if (const auto* stop = std::get_if<RunStop>(&opened_subject)) {
         return stop_run(*stop);
     }
-    auto& target = std::get<RunTarget>(reached);
-    const auto preflight_error =
-        preflight(*target.transport, {plan.tf, plan.target.has_value(),
-                                      std::chrono::milliseconds(options.step_timeout_ms)});
+    auto& [target, client, preflight_error] = std::get<UnderTest>(opened_subject);
 
     const bool tty = ::isatty(STDOUT_FILENO) == 1;
     reports::ConsoleReporter console(std::cout, tty, tty);
-    auto result =
-        run_cases(planned, options, plan, target, preflight_error, interrupt.requested(), console);
+    auto result = run_cases(planned, options, plan, target, client, preflight_error,
+                            interrupt.requested(), console);
     const auto& scenarios_run = std::get<ScenarioSet>(scenario_set);
     complete_result(result, {options, plan, target, loaded, scenarios_run});
     const auto outcome = harness::summarize(result, options.strict);
@@ -187,6 +219,26 @@ void add_target_options(CLI::App& cmd, RunOptions& options) {
                    "tf: the protocol version string sent first")
         ->capture_default_str()
         ->type_name("STR");
+}
+
+// A client under test instead of a server: the harness plays the server.
+void add_client_options(CLI::App& cmd, RunOptions& options) {
+    cmd.add_option("--exec", options.exec,
+                   "Certify a client: run the client scenarios, starting this driver program "
+                   "per scenario (docs/client-driver.md); {host}, {port} and {transport} are "
+                   "replaced, words are split like sh does, but no shell runs")
+        ->type_name("CMD");
+    cmd.add_flag("--exec-shell", options.exec_shell,
+                 "Give --exec's text to /bin/sh -c instead (pipes, $VARS, redirections)");
+    cmd.add_flag("--reference-client", options.reference_client,
+                 "Run the client scenarios against the project's reference client "
+                 "(xsime-conform client-driver)");
+    cmd.add_option("--client-fault", options.client_faults,
+                   "With --reference-client: start it with this deliberate fault, to test the "
+                   "client suite itself (repeatable; 'xsime-conform client-driver "
+                   "--list-client-faults')")
+        ->type_name("NAME")
+        ->allow_extra_args(false);
 }
 
 // Which scenarios run, and which failures fail the run.
@@ -275,7 +327,8 @@ void setup_cmd_run(CLI::App& app, int& exit_code) {
     auto options = std::make_shared<RunOptions>();
     auto* cmd = app.add_subcommand(
         "run", "Replay scenarios against a server under test (default: the embedded reference "
-               "server) and report. Exit codes: 0 all passed, 1 non-conformant, 2 usage or "
+               "server), or against a client under test with --exec, and report. Exit codes: 0 all "
+               "passed, 1 non-conformant, 2 usage or "
                "scenario-file error, 3 target unreachable, harness fault, run deadline or "
                "interrupted (SIGINT/SIGTERM: the reports are still written; a second one "
                "exits at once).");
@@ -289,6 +342,7 @@ void setup_cmd_run(CLI::App& app, int& exit_code) {
         ->type_name("FILE");
     // In this order in --help.
     add_target_options(*cmd, *options);
+    add_client_options(*cmd, *options);
     add_selection_options(*cmd, *options);
     add_schedule_options(*cmd, *options);
     add_output_options(*cmd, *options);

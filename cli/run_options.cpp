@@ -1,6 +1,9 @@
 // Checking the options of `xsime-conform run` into a RunPlan (run_options.hpp).
 #include "cli/run_options.hpp"
 
+#include "client/client_faults.hpp"
+#include "harness/exec_template.hpp"
+
 #include <exception>
 #include <iostream>
 #include <iterator>
@@ -10,6 +13,14 @@
 namespace xsime::cli {
 
 namespace {
+
+std::string client_fault_names() {
+    std::string out;
+    for (const auto& info : client::client_fault_table()) {
+        out += (out.empty() ? "" : ", ") + std::string(info.name);
+    }
+    return out;
+}
 
 // A usage error's message, or none.
 using Problem = std::optional<std::string>;
@@ -115,6 +126,43 @@ Problem check_faults(const RunOptions& options, bool has_target, mock::Faults& f
     return std::nullopt;
 }
 
+// --exec / --reference-client: a client under test instead of a server; the options that
+// only reach a server make no sense with it.
+Problem check_client(const RunOptions& options, RunPlan& plan) {
+    plan.client = !options.exec.empty() || options.reference_client;
+    plan.selection.subject = plan.client ? harness::Subject::client : harness::Subject::server;
+    if (!options.exec.empty() && options.reference_client) {
+        return "--exec and --reference-client name two clients: give one";
+    }
+    if (options.exec_shell && options.exec.empty()) {
+        return "--exec-shell needs --exec CMD";
+    }
+    if (!options.exec.empty() && !options.exec_shell) {
+        // Checked once here rather than failing every case the same way.
+        auto split = harness::split_exec(options.exec, {});
+        if (const auto* error = std::get_if<std::string>(&split)) {
+            return "--exec: " + *error;
+        }
+    }
+    if (!options.client_faults.empty() && !options.reference_client) {
+        return "--client-fault only applies to --reference-client";
+    }
+    for (const auto& name : options.client_faults) {
+        if (!client::client_fault_named(name)) {
+            return "--client-fault: unknown fault '" + name + "'; known: " + client_fault_names();
+        }
+    }
+    if (!plan.client) {
+        return std::nullopt;
+    }
+    if (!options.target.empty() || !options.root.empty() || !options.server_faults.empty() ||
+        !options.pubkey.empty() || options.hash) {
+        return "--target, --root, --server-fault, --pubkey and --hash reach a server; with "
+               "--exec or --reference-client the harness is the server";
+    }
+    return std::nullopt;
+}
+
 // The report files and the bundle (only that they differ; they are opened later), and the
 // baseline file.
 Problem check_outputs(const RunOptions& options, std::set<std::string>& expected_failures) {
@@ -163,6 +211,9 @@ std::variant<RunPlan, RunStop> check_run_options(const RunOptions& options) {
     }
     if (!problem) {
         problem = check_faults(options, plan.target.has_value(), plan.server_faults);
+    }
+    if (!problem) {
+        problem = check_client(options, plan);
     }
     if (!problem) {
         problem = check_outputs(options, plan.expected_failures);

@@ -48,6 +48,12 @@ struct RunOptions {
     std::size_t session_key_size = 0;       // 0: not given, harness::TfSettings' default
     std::string fixtures = "auto";          // auto | local | remote
     std::vector<std::string> server_faults; // mock_server/faults.hpp names
+    // A client under test (docs/client-driver.md): its driver's command, or the reference
+    // client (with deliberate faults, client/client_faults.hpp names).
+    std::string exec;
+    bool exec_shell = false;
+    bool reference_client = false;
+    std::vector<std::string> client_faults;
 };
 
 // Why `run` ends before the run: shown as "xsime-conform run: MESSAGE" on stderr.
@@ -71,6 +77,7 @@ struct RunPlan {
     std::optional<Target> target;            // --target; none: the embedded server
     mock::Faults server_faults;              // --server-fault (embedded server only)
     std::set<std::string> expected_failures; // the --expect-failures baseline
+    bool client = false;                     // --exec or --reference-client: client scenarios
 };
 
 // Checks the options in a fixed order and stops at the first usage error (exit 2).

@@ -91,7 +91,10 @@ std::map<std::string, std::string> run_settings(const RunOptions& options, const
                                                 const RunTarget& target) {
     std::map<std::string, std::string> settings = {
         {"transport", options.transport},
-        {"fixtures", target.remote_fixtures ? "remote" : "local"},
+        {"subject", plan.client ? "client" : "server"},
+        {"fixtures", plan.client              ? "none"
+                     : target.remote_fixtures ? "remote"
+                                              : "local"},
         {"jobs", std::to_string(options.jobs)},
         {"strict", options.strict ? "true" : "false"},
         {"levels", options.levels.empty() ? "must,should,interop" : options.levels},

@@ -55,6 +55,16 @@ std::variant<std::vector<Clause>, std::string> load_clauses(const std::filesyste
             return field_error(file, pointer + "/source", "expected spec or design");
         }
         clause.area = item["area"].get<std::string>();
+        if (item.contains("subject")) {
+            const auto& subject = item["subject"];
+            const auto name = subject.is_string() ? subject.get<std::string>() : std::string();
+            if (name != "server" && name != "client" && name != "both") {
+                return field_error(file, pointer + "/subject", "expected server, client or both");
+            }
+            clause.binds = name == "server"   ? Binds::server
+                           : name == "client" ? Binds::client
+                                              : Binds::both;
+        }
         clause.text = item["text"].get<std::string>();
         if (!seen.insert(clause.id).second) {
             return field_error(file, pointer + "/id", "duplicate clause id " + clause.id);
@@ -64,19 +74,42 @@ std::variant<std::vector<Clause>, std::string> load_clauses(const std::filesyste
     return clauses;
 }
 
-std::vector<const Clause*> Coverage::uncovered() const {
-    std::vector<const Clause*> out;
-    for (const auto& [clause, scenarios] : rows) {
-        if (scenarios.empty()) {
-            out.push_back(clause);
+std::string_view to_string(Binds binds) {
+    switch (binds) {
+    case Binds::server:
+        return "server";
+    case Binds::client:
+        return "client";
+    case Binds::both:
+        return "both";
+    }
+    return "server";
+}
+
+std::vector<std::string> CoverageRow::missing() const {
+    std::vector<std::string> out;
+    if (clause->binds != Binds::client && server.empty()) {
+        out.emplace_back("server");
+    }
+    if (clause->binds != Binds::server && client.empty()) {
+        out.emplace_back("client");
+    }
+    return out;
+}
+
+std::vector<const CoverageRow*> Coverage::uncovered() const {
+    std::vector<const CoverageRow*> out;
+    for (const auto& row : rows) {
+        if (!row.missing().empty()) {
+            out.push_back(&row);
         }
     }
     return out;
 }
 
 bool Coverage::complete() const {
-    for (const auto* clause : uncovered()) {
-        if (clause->level != Level::interop) {
+    for (const auto* row : uncovered()) {
+        if (row->clause->level != Level::interop) {
             return false;
         }
     }
@@ -89,7 +122,7 @@ Coverage compute_coverage(const std::vector<Clause>& clauses,
     std::map<std::string, std::size_t> row_of;
     for (const auto& clause : clauses) {
         row_of[clause.id] = coverage.rows.size();
-        coverage.rows.emplace_back(&clause, std::vector<std::string>{});
+        coverage.rows.push_back(CoverageRow{&clause, {}, {}});
     }
     for (const auto& scenario : scenarios) {
         for (const auto& id : scenario.clauses) {
@@ -97,7 +130,9 @@ Coverage compute_coverage(const std::vector<Clause>& clauses,
             if (found == row_of.end()) {
                 coverage.unknown_citations.push_back(scenario.id + ": " + id);
             } else {
-                coverage.rows[found->second].second.push_back(scenario.id);
+                auto& row = coverage.rows[found->second];
+                (scenario.subject == Subject::client ? row.client : row.server)
+                    .push_back(scenario.id);
             }
         }
     }

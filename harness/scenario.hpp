@@ -71,6 +71,10 @@ struct Step {
     }
 };
 
+// Who is under test: a server (the harness is its client) or a client (the harness plays the
+// server and drives the client through its driver program, docs/client-driver.md).
+enum class Subject { server, client };
+
 struct Scenario {
     std::string id;                   // "<area folder>.<file stem>", e.g. "delivery.one-recipient"
     std::string name;                 // one line
@@ -78,6 +82,7 @@ struct Scenario {
     std::vector<std::string> relies_on; // what else must hold for it to pass (not checked)
     std::string requirement;            // the quoted spec sentence
     Level level = Level::must;
+    Subject subject = Subject::server;
     std::vector<std::string> keywords;
     Fixture fixture;
     std::vector<std::string> sessions; // declared names, in order

@@ -17,9 +17,9 @@ namespace xsime::harness {
 namespace {
 
 // "$schema" lets an editor find scenarios/schema.json; the loader ignores its value.
-constexpr std::array<std::string_view, 12> top_keys = {
-    "$schema", "id",       "name",       "clauses", "relies_on", "requirement",
-    "level",   "keywords", "timeout_ms", "fixture", "sessions",  "steps"};
+constexpr std::array<std::string_view, 13> top_keys = {
+    "$schema", "id",       "name",       "clauses", "relies_on", "requirement", "level",
+    "subject", "keywords", "timeout_ms", "fixture", "sessions",  "steps"};
 
 const boost::regex& id_pattern() {
     static const boost::regex pattern(R"(^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$)",
@@ -57,6 +57,7 @@ private:
     bool clause_ids(const Json& doc, const char* key, bool required, bool may_be_empty,
                     std::vector<std::string>& out);
     bool relies_on(const Json& doc, Scenario& out);
+    bool subject(const Json& doc, Scenario& out);
     bool sessions(const Json& doc, Scenario& out);
     bool steps(const Json& value, const std::string& pointer, const Variables& locals,
                std::vector<Step>& out);
@@ -64,12 +65,14 @@ private:
               std::vector<Step>& out);
     bool step_session(const Json& value, const std::string& pointer, const StepKind& kind,
                       const Variables& locals, Step& out);
+    std::string subject_mismatch(const StepKind& kind) const;
 
     FieldReader& r_;
     std::filesystem::path file_;
     // Valid declared sessions; steps are checked against them only when those are valid, so
     // that one mistake there does not repeat in every step.
     std::optional<std::vector<std::string>> sessions_;
+    Subject subject_ = Subject::server; // steps are read after it
 };
 
 bool ScenarioReader::id(const Json& doc, Scenario& out) {
@@ -115,6 +118,38 @@ bool ScenarioReader::clause_ids(const Json& doc, const char* key, bool required,
 
 // What a scenario needs but does not check; a clause it checks is not also relied on, because
 // a failure of that clause is the scenario's own finding, never a consequence.
+bool ScenarioReader::subject(const Json& doc, Scenario& out) {
+    std::string text = "server";
+    if (!r_.get(doc, "subject", "", false, &FieldReader::string, text)) {
+        return false;
+    }
+    if (text != "server" && text != "client") {
+        r_.error("/subject", "expected a subject: server or client, got " + quote(text));
+        return false;
+    }
+    out.subject = text == "client" ? Subject::client : Subject::server;
+    subject_ = out.subject;
+    if (out.subject == Subject::client && doc.contains("fixture")) {
+        // The harness plays the server: there is no mailbox of someone else's to prepare.
+        r_.error("/fixture", "a client scenario has no fixture (the harness plays the server)");
+        return false;
+    }
+    return true;
+}
+
+std::string ScenarioReader::subject_mismatch(const StepKind& kind) const {
+    std::vector<std::string> allowed;
+    for (const auto* other : step_kinds()) {
+        if (kind_allowed(*other, subject_)) {
+            allowed.emplace_back(other->key);
+        }
+    }
+    const bool client = subject_ == Subject::client;
+    return "a " + std::string(kind.key) + " step belongs in a " + (client ? "server" : "client") +
+           " scenario; this scenario's subject is " + (client ? "client" : "server") +
+           " (its steps: " + join(allowed) + ")";
+}
+
 bool ScenarioReader::relies_on(const Json& doc, Scenario& out) {
     if (!clause_ids(doc, "relies_on", false, true, out.relies_on)) {
         return false;
@@ -224,6 +259,10 @@ bool ScenarioReader::step(const Json& value, const std::string& pointer, const V
         return false;
     }
     const auto& kind = *find_step_kind(actions.front());
+    if (!kind_allowed(kind, subject_)) {
+        r_.error(child(pointer, actions.front()), subject_mismatch(kind));
+        return false;
+    }
     Step one;
     one.kind = actions.front();
     one.json_pointer = pointer;
@@ -307,6 +346,7 @@ std::optional<Scenario> ScenarioReader::scenario(const Json& doc) {
         out.level = *level;
         return true;
     });
+    ok &= subject(doc, out);
     ok &= r_.get(doc, "keywords", "", true, &FieldReader::names, out.keywords);
     ok &= r_.get(doc, "timeout_ms", "", &FieldReader::positive_u32, out.timeout_ms);
     ok &= r_.get(doc, "fixture", "", false, &FieldReader::fixture, out.fixture);

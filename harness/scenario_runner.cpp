@@ -2,6 +2,7 @@
 // harness/steps/), stops at the first failure, cleans up, and turns it into a CaseResult.
 #include "harness/scenario_runner.hpp"
 
+#include "harness/driver_link.hpp"
 #include "harness/scenario_case.hpp"
 #include "harness/step_context.hpp"
 #include "harness/steps/step_kind.hpp"
@@ -24,8 +25,11 @@ public:
           started_(steady::now()) {}
 
     CaseResult run();
+    // A client case: no fixture; the driver finishes after the last step.
+    CaseResult run_client(DriverLink& driver);
 
 private:
+    CaseResult finished(CaseResult result);
     StepResult run_steps(std::size_t& index);
     StepResult run_step(const Step& step, std::size_t index);
     void finish(CaseResult& result, StepResult stop, std::optional<std::size_t> failed_step);
@@ -124,6 +128,30 @@ CaseResult Runner::run() {
         context_.close_all();
         fixture_.cleanup(context_.org());
     }
+    return finished(std::move(result));
+}
+
+CaseResult Runner::run_client(DriverLink& driver) {
+    CaseResult result = case_of(scenario_);
+    context_.set_driver(&driver);
+    driver.attach(context_.transcript());
+    context_.set_org(make_org_name(scenario_.id));
+    std::size_t index = 0;
+    auto stop = context_.cancelled() ? StepResult(cancelled_stop()) : run_steps(index);
+    if (!stop) {
+        stop = driver.finish(context_.deadline_after(options_.step_timeout));
+        finish(result, std::move(stop), std::nullopt);
+    } else {
+        finish(result, std::move(stop), index);
+    }
+    context_.close_all();
+    if (const auto err = driver.stderr_text(); !err.empty()) {
+        context_.transcript().note("", "driver stderr:\n" + err);
+    }
+    return finished(std::move(result));
+}
+
+CaseResult Runner::finished(CaseResult result) {
     result.duration =
         std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started_);
     if (result.verdict != Verdict::pass || options_.keep_passing_transcripts) {
@@ -147,18 +175,55 @@ std::string make_org_name(std::string_view scenario_id) {
     return name + hex;
 }
 
+namespace {
+
+// Client cases have no mailbox: the harness plays the server.
+class NoFixture final : public FixtureHost {
+public:
+    std::optional<std::string> prepare(const std::string&, const Fixture&) override {
+        return std::nullopt;
+    }
+    void cleanup(const std::string&) override {}
+    std::optional<std::vector<std::string>> messages(const std::string&,
+                                                     const std::string&) override {
+        return std::nullopt;
+    }
+    std::optional<std::variant<std::size_t, std::string>>
+    message_count(const std::string&, const std::string&) override {
+        return std::nullopt;
+    }
+    std::string describe() const override { return "no fixture (client under test)"; }
+};
+
+CaseResult harness_fault(const Scenario& scenario, const std::exception& e) {
+    // Only the unexpected gets here (allocation failure, a filesystem fault): still a
+    // value, so one broken case never takes the run down.
+    CaseResult result = case_of(scenario);
+    result.verdict = Verdict::error;
+    result.message = std::string("harness fault: ") + e.what();
+    return result;
+}
+
+} // namespace
+
+CaseResult run_client_scenario(const Scenario& scenario, Transport& listener, DriverLink& driver,
+                               const RunnerOptions& options, const std::atomic<bool>& cancel) {
+    try {
+        NoFixture none;
+        StepContext context(scenario, listener, none, options, cancel);
+        return Runner(scenario, none, options, context).run_client(driver);
+    } catch (const std::exception& e) {
+        return harness_fault(scenario, e);
+    }
+}
+
 CaseResult run_scenario(const Scenario& scenario, Transport& transport, FixtureHost& fixture,
                         const RunnerOptions& options, const std::atomic<bool>& cancel) {
     try {
         StepContext context(scenario, transport, fixture, options, cancel);
         return Runner(scenario, fixture, options, context).run();
     } catch (const std::exception& e) {
-        // Only the unexpected gets here (allocation failure, a filesystem fault): still a
-        // value, so one broken case never takes the run down.
-        CaseResult result = case_of(scenario);
-        result.verdict = Verdict::error;
-        result.message = std::string("harness fault: ") + e.what();
-        return result;
+        return harness_fault(scenario, e);
     }
 }
 

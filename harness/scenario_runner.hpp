@@ -52,6 +52,15 @@ struct RunnerOptions {
 CaseResult run_scenario(const Scenario& scenario, Transport& transport, FixtureHost& fixture,
                         const RunnerOptions& options, const std::atomic<bool>& cancel);
 
+class DriverLink;
+
+// A client case (Scenario::subject client): the harness plays the server through `listener`
+// (whose connect() accepts the client under test) and the steps drive the client through
+// `driver`. There is no fixture; after the last step the driver must finish cleanly, and its
+// stderr is kept in the transcript.
+CaseResult run_client_scenario(const Scenario& scenario, Transport& listener, DriverLink& driver,
+                               const RunnerOptions& options, const std::atomic<bool>& cancel);
+
 // "xc-<id, every character outside [a-z0-9-] replaced by '-'>-<8 random hex digits>".
 std::string make_org_name(std::string_view scenario_id);
 

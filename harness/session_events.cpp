@@ -82,6 +82,10 @@ Event EventReceiver::classify(Session& session, const TransportError& error,
     }
 }
 
+std::string EventReceiver::describe_frame(const protocol::Frame& frame) const {
+    return harness_is_server_ ? describe_client_frame(frame) : describe_server_frame(frame);
+}
+
 Event EventReceiver::next(Session& session, Unit unit, steady::time_point deadline) {
     const auto started = steady::now();
     while (true) {
@@ -103,8 +107,7 @@ Event EventReceiver::next(Session& session, Unit unit, steady::time_point deadli
         } else {
             auto got = session.connection->receive_frame(budget);
             if (auto* frame = std::get_if<protocol::Frame>(&got)) {
-                transcript_.received(session.name, frame_bytes(*frame),
-                                     describe_server_frame(*frame));
+                transcript_.received(session.name, frame_bytes(*frame), describe_frame(*frame));
                 auto event = make_event(Event::Kind::frame);
                 event.frame = std::move(*frame);
                 return event;
@@ -135,7 +138,7 @@ Event EventReceiver::pending(Session& session) {
 std::string EventReceiver::describe(const Event& event) const {
     switch (event.kind) {
     case Event::Kind::frame:
-        return describe_server_frame(event.frame);
+        return describe_frame(event.frame);
     case Event::Kind::tf_reply:
         return "TF reply " + quote_bytes(event.text);
     case Event::Kind::protocol_error:

@@ -48,6 +48,10 @@ public:
         : transcript_(transcript), cancel_(cancel), scenario_deadline_(scenario_deadline),
           scenario_timeout_(scenario_timeout) {}
 
+    // When the harness plays the server (client under test), frames are the client's and are
+    // described as such.
+    void set_harness_is_server(bool value) { harness_is_server_ = value; }
+
     Event next(Session& session, Unit unit, std::chrono::steady_clock::time_point deadline);
     // Whatever just arrived (bytes are buffered), read briefly only to describe it.
     Event pending(Session& session);
@@ -57,6 +61,7 @@ public:
     Stop unexpected(const Event& event, const std::string& expected) const;
 
 private:
+    std::string describe_frame(const protocol::Frame& frame) const;
     Event classify(Session& session, const TransportError& error,
                    std::chrono::steady_clock::time_point started,
                    std::chrono::steady_clock::time_point deadline);
@@ -65,6 +70,7 @@ private:
     const std::atomic<bool>& cancel_;
     std::chrono::steady_clock::time_point scenario_deadline_;
     std::chrono::milliseconds scenario_timeout_;
+    bool harness_is_server_ = false;
 };
 
 // A sz that is sane only when read little-endian is a classic porting bug: " (sz 0x... read

@@ -106,7 +106,9 @@ StepContext::StepContext(const Scenario& scenario, Transport& transport, Fixture
       scenario_timeout_(scenario.timeout_ms ? milliseconds(*scenario.timeout_ms)
                                             : options.scenario_timeout),
       scenario_deadline_(started_ + scenario_timeout_), transcript_(started_),
-      events_(transcript_, cancel_, scenario_deadline_, scenario_timeout_) {}
+      events_(transcript_, cancel_, scenario_deadline_, scenario_timeout_) {
+    events_.set_harness_is_server(harness_is_server());
+}
 
 StepResult StepContext::begin(const Step& step, std::size_t index, bool uses_session) {
     const std::string pointer =
@@ -180,6 +182,12 @@ StepResult StepContext::ensure_connected() {
     }
     auto result = transport_.connect(budget);
     if (auto* error = std::get_if<TransportError>(&result)) {
+        if (harness_is_server()) {
+            // The client under test did not connect, or failed the TF handshake: its fault.
+            transcript_.note(session.name, "accept failed: " + harness::describe(*error));
+            return fail(one_line(harness::describe(*error)), "the client connects",
+                        "no connection");
+        }
         transcript_.note(session.name, "connect failed: " + harness::describe(*error));
         // A refused TF handshake names its step and the server's answer already.
         return harness_error(error->kind == TransportError::Kind::handshake
@@ -188,7 +196,8 @@ StepResult StepContext::ensure_connected() {
     }
     session.connection = std::move(std::get<std::unique_ptr<Connection>>(result));
     session.level = SessionLevel::tf;
-    transcript_.note(session.name, "connected (" + transport_.describe() + ")");
+    transcript_.note(session.name, std::string(harness_is_server() ? "accepted (" : "connected (") +
+                                       transport_.describe() + ")");
     return std::nullopt;
 }
 
@@ -258,7 +267,8 @@ StepResult StepContext::send_parts(std::initializer_list<std::string_view> parts
     for (const auto part : parts) {
         all += part;
     }
-    const auto what = describe_client_bytes(all, layer);
+    const auto what =
+        harness_is_server() ? describe_server_bytes(all, layer) : describe_client_bytes(all, layer);
     transcript_.sent(session.name, all, what);
     for (const auto part : parts) {
         if (part.empty()) {

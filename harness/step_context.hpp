@@ -22,6 +22,8 @@
 
 namespace xsime::harness {
 
+class DriverLink; // harness/driver_link.hpp: the client under test's driver (client scenarios)
+
 // Expands the string fields of one step; the first failure is kept and later calls return "".
 class Expander {
 public:
@@ -103,6 +105,11 @@ public:
     // The status reply of opcode 1 or 2; pushes before it are recorded and skipped.
     StepResult expect_status(std::uint8_t opcode, std::int32_t status, const std::string& what);
 
+    // ---- the client under test (client scenarios only) ----
+    void set_driver(DriverLink* driver) { driver_ = driver; }
+    DriverLink* driver() { return driver_; }
+    bool harness_is_server() const { return scenario_.subject == Subject::client; }
+
     // ---- captures, fixture, transcript ----
     void capture(Variables values); // ${org} stays the scenario's org unit
     FixtureHost& fixture() { return fixture_; }
@@ -127,6 +134,7 @@ private:
     Session* session_ = nullptr;
     const Variables* locals_ = nullptr;
     std::string step_base_; // "/steps/3/expect", for error messages
+    DriverLink* driver_ = nullptr;
 };
 
 // The harness's clock in Unix seconds, for push timestamps.

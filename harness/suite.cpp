@@ -222,7 +222,8 @@ std::variant<Shard, std::string> parse_shard(std::string_view text) {
 std::vector<Planned> plan(const std::vector<Scenario>& scenarios, const Selection& selection) {
     std::vector<const Scenario*> sorted;
     for (const auto& scenario : scenarios) {
-        if (matches_any_glob(scenario.id, selection.id_globs) &&
+        if (scenario.subject == selection.subject &&
+            matches_any_glob(scenario.id, selection.id_globs) &&
             has_any_keyword(scenario, selection.keywords)) {
             sorted.push_back(&scenario);
         }

@@ -31,6 +31,8 @@ struct Selection {
     std::vector<std::string> keywords; // a case has any of them; empty: all
     std::set<Level> levels;            // levels that run; others are reported as skipped
     std::optional<Shard> shard;
+    // Only scenarios about this subject are planned: a run certifies a server or a client.
+    Subject subject = Subject::server;
 };
 
 struct Planned {

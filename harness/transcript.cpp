@@ -79,12 +79,14 @@ std::string describe_partial_frame(std::string_view bytes) {
     return out + " (incomplete)";
 }
 
-std::string describe_xsime(std::string_view bytes) {
+std::string describe_xsime(std::string_view bytes, protocol::Direction direction) {
     std::vector<std::string> parts;
     while (!bytes.empty()) {
-        auto step = protocol::decode_frame(bytes, protocol::Direction::to_server);
+        auto step = protocol::decode_frame(bytes, direction);
         if (const auto* frame = std::get_if<protocol::Frame>(&step.result)) {
-            parts.push_back(describe_sent_frame(*frame));
+            parts.push_back(direction == protocol::Direction::to_server
+                                ? describe_sent_frame(*frame)
+                                : describe_server_frame(*frame));
         } else if (const auto* error = std::get_if<protocol::ProtocolError>(&step.result)) {
             parts.push_back("header " + protocol::describe_opcode(error->header.opcode) + " sz " +
                             std::to_string(error->header.sz) + " (" + error->reason + ")");
@@ -149,7 +151,20 @@ std::string describe_client_bytes(std::string_view bytes, Layer layer) {
     if (bytes.empty()) {
         return "0 bytes";
     }
-    return layer == Layer::tf ? describe_tf(bytes) : describe_xsime(bytes);
+    return layer == Layer::tf ? describe_tf(bytes)
+                              : describe_xsime(bytes, protocol::Direction::to_server);
+}
+
+std::string describe_server_bytes(std::string_view bytes, Layer layer) {
+    if (bytes.empty()) {
+        return "0 bytes";
+    }
+    return layer == Layer::tf ? describe_tf(bytes)
+                              : describe_xsime(bytes, protocol::Direction::to_client);
+}
+
+std::string describe_client_frame(const protocol::Frame& frame) {
+    return describe_sent_frame(frame);
 }
 
 std::string describe_server_frame(const protocol::Frame& frame) {

@@ -28,8 +28,15 @@ enum class Layer { tf, xsime };
 // "→ 2 bytes: '\x05\x00'"). Several units are joined with "; ".
 std::string describe_client_bytes(std::string_view bytes, Layer layer);
 
+// Server → client bytes, when the harness plays the server (client under test): every whole
+// frame or TF message they hold, then any incomplete rest.
+std::string describe_server_bytes(std::string_view bytes, Layer layer);
+
 // Server → client units, as the runner receives them.
 std::string describe_server_frame(const protocol::Frame& frame);
+// A client → server frame ("setup (0x04) flags 2 ts 0"), as the harness playing the server
+// receives it.
+std::string describe_client_frame(const protocol::Frame& frame);
 std::string describe_protocol_error(const protocol::ProtocolError& error);
 std::string describe_tf_reply(std::string_view body);
 

@@ -45,6 +45,7 @@ const StepKind& close_kind() {
     static const StepKind kind{
         .key = "close",
         .uses_session = true,
+        .subject = StepKind::For::both,
         .read = read_action<CloseStep>,
         .read_block = {},
         .schema = close_schema,

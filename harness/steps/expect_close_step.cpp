@@ -87,6 +87,7 @@ const StepKind& expect_close_kind() {
     static const StepKind kind{
         .key = "expect_close",
         .uses_session = true,
+        .subject = StepKind::For::both,
         .read = read_action<ExpectCloseStep>,
         .read_block = {},
         .schema = expect_close_schema,

@@ -92,6 +92,7 @@ const StepKind& expect_nothing_kind() {
     static const StepKind kind{
         .key = "expect_nothing",
         .uses_session = true,
+        .subject = StepKind::For::both,
         .read = read_action<ExpectNothingStep>,
         .read_block = {},
         .schema = expect_nothing_schema,

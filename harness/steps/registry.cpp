@@ -28,6 +28,13 @@ namespace xsime::harness {
     X(close)                                                                                       \
     X(sleep)                                                                                       \
     X(repeat)                                                                                      \
+    X(driver)                                                                                      \
+    X(accept)                                                                                      \
+    X(expect_tf)                                                                                   \
+    X(expect_frame)                                                                                \
+    X(push)                                                                                        \
+    X(expect_event)                                                                                \
+    X(expect_no_event)                                                                             \
     /* a new kind: its line above this one */
 
 #define XSIME_DECLARE_KIND(name) const StepKind& name##_kind();
@@ -39,6 +46,18 @@ std::span<const StepKind* const> step_kinds() {
     static const std::array kinds = {XSIME_STEP_KINDS(XSIME_KIND_ENTRY)};
 #undef XSIME_KIND_ENTRY
     return kinds;
+}
+
+bool kind_allowed(const StepKind& kind, Subject subject) {
+    switch (kind.subject) {
+    case StepKind::For::both:
+        return true;
+    case StepKind::For::server:
+        return subject == Subject::server;
+    case StepKind::For::client:
+        return subject == Subject::client;
+    }
+    return false;
 }
 
 const StepKind* find_step_kind(std::string_view key) {

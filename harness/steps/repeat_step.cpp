@@ -127,6 +127,7 @@ const StepKind& repeat_kind() {
     static const StepKind kind{
         .key = "repeat",
         .uses_session = false,
+        .subject = StepKind::For::both,
         .read = {},
         .read_block = read_repeat,
         .schema = repeat_schema,

@@ -114,6 +114,7 @@ const StepKind& send_chunks_kind() {
     static const StepKind kind{
         .key = "send_chunks",
         .uses_session = true,
+        .subject = StepKind::For::both,
         .read = read_action<SendChunksStep>,
         .read_block = {},
         .schema = send_chunks_schema,

@@ -48,6 +48,7 @@ const StepKind& send_raw_kind() {
     static const StepKind kind{
         .key = "send_raw",
         .uses_session = true,
+        .subject = StepKind::For::both,
         .read = read_action<SendRawStep>,
         .read_block = {},
         .schema = send_raw_schema,

@@ -69,6 +69,7 @@ const StepKind& sleep_kind() {
     static const StepKind kind{
         .key = "sleep",
         .uses_session = false,
+        .subject = StepKind::For::both,
         .read = read_action<SleepStep>,
         .read_block = {},
         .schema = sleep_schema,

@@ -27,6 +27,10 @@ struct StepKind {
     std::string_view key; // the action key in a step: "login"
     // false: acts on the fixture or the clock (mailbox, sleep), never names a session.
     bool uses_session = true;
+    // The subjects whose scenarios may use it: the harness as client (server under test), the
+    // harness as server (client under test), or both (raw bytes, closing, the clock).
+    enum class For { server, client, both };
+    For subject = For::server;
     // Reads the action's value at `pointer`; nullptr after reporting every mistake.
     std::function<std::unique_ptr<Action>(FieldReader&, const Json&, const std::string& pointer)>
         read;
@@ -39,6 +43,9 @@ struct StepKind {
     // Its section of scenarios/FORMAT.md, starting with "### <key>".
     std::string_view doc;
 };
+
+// Whether a scenario about `subject` may use `kind`.
+bool kind_allowed(const StepKind& kind, Subject subject);
 
 // Every kind, in the order FORMAT.md documents them.
 std::span<const StepKind* const> step_kinds();

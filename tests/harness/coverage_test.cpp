@@ -35,9 +35,9 @@ TEST(Coverage, CountsScenariosPerClauseAndUnknownCitations) {
     const std::vector<Scenario> scenarios{citing("s.one", {"A", "B"}), citing("s.two", {"A", "Z"})};
     const auto coverage = compute_coverage(clauses, scenarios);
     ASSERT_EQ(coverage.rows.size(), 3u);
-    EXPECT_EQ(coverage.rows[0].second, (std::vector<std::string>{"s.one", "s.two"}));
-    EXPECT_EQ(coverage.rows[1].second, (std::vector<std::string>{"s.one"}));
-    EXPECT_TRUE(coverage.rows[2].second.empty());
+    EXPECT_EQ(coverage.rows[0].server, (std::vector<std::string>{"s.one", "s.two"}));
+    EXPECT_EQ(coverage.rows[1].server, (std::vector<std::string>{"s.one"}));
+    EXPECT_TRUE(coverage.rows[2].server.empty());
     EXPECT_EQ(coverage.unknown_citations, (std::vector<std::string>{"s.two: Z"}));
     EXPECT_FALSE(coverage.complete()) << "an unknown citation makes it incomplete";
 }
@@ -49,7 +49,26 @@ TEST(Coverage, CompleteIgnoresOnlyInteropClauses) {
         << "an uncovered should clause";
     const auto coverage = compute_coverage(clauses, {citing("s.one", {"B", "C"})});
     ASSERT_EQ(coverage.uncovered().size(), 1u);
-    EXPECT_EQ(coverage.uncovered()[0]->id, "A");
+    EXPECT_EQ(coverage.uncovered()[0]->clause->id, "A");
+}
+
+TEST(Coverage, EachSideAClauseBindsNeedsItsOwnScenario) {
+    const std::vector<Clause> clauses{Clause{"S", Level::must, "spec", "x", "s", Binds::server},
+                                      Clause{"C", Level::must, "spec", "x", "c", Binds::client},
+                                      Clause{"B", Level::must, "spec", "x", "b", Binds::both}};
+    auto client = citing("client.one", {"C", "B"});
+    client.subject = Subject::client;
+    const auto only_client = compute_coverage(clauses, {client});
+    EXPECT_EQ(only_client.rows[2].client, (std::vector<std::string>{"client.one"}));
+    EXPECT_TRUE(only_client.rows[2].server.empty());
+    ASSERT_EQ(only_client.uncovered().size(), 2u);
+    EXPECT_EQ(only_client.uncovered()[0]->missing(), (std::vector<std::string>{"server"}));
+    EXPECT_EQ(only_client.uncovered()[1]->clause->id, "B") << "both sides are needed";
+    EXPECT_FALSE(only_client.complete());
+    const auto both = compute_coverage(clauses, {client, citing("s.one", {"S", "B"})});
+    EXPECT_TRUE(both.complete());
+    EXPECT_FALSE(compute_coverage(clauses, {citing("s.one", {"S", "C", "B"})}).complete())
+        << "a server scenario does not cover a clause that binds clients";
 }
 
 TEST(Coverage, CatalogueErrorsNameFileAndPointer) {

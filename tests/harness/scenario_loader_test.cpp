@@ -462,7 +462,7 @@ TEST(ScenarioLoaderErrors, UnknownTopLevelKeyListsTheAllowedOnes) {
     ASSERT_TRUE(only_error(errors, "/stesp", "unknown key \"stesp\" in a scenario"));
     EXPECT_NE(errors[0].message.find(
                   "allowed: $schema, id, name, clauses, relies_on, requirement, level, "
-                  "keywords, timeout_ms, fixture, sessions, steps"),
+                  "subject, keywords, timeout_ms, fixture, sessions, steps"),
               std::string::npos)
         << errors[0].message;
 }
