@@ -1,6 +1,7 @@
 // The expect_frame step kind: its reader, its run, its schema and its FORMAT.md section.
 #include "harness/steps/expect_frame_step.hpp"
 
+#include "harness/matcher.hpp"
 #include "harness/step_context.hpp"
 #include "harness/steps/step_kind.hpp"
 #include "harness/transcript.hpp"
@@ -14,8 +15,8 @@ namespace xsime::harness {
 
 namespace {
 
-constexpr std::array<std::string_view, 6> keys = {"opcode",      "sz",  "payload",
-                                                  "payload_hex", "u64", "within_ms"};
+constexpr std::array<std::string_view, 7> keys = {"opcode",        "sz",  "payload",  "payload_hex",
+                                                  "payload_regex", "u64", "within_ms"};
 
 bool carries_path_or_text(std::uint8_t opcode) {
     using protocol::Opcode;
@@ -28,6 +29,7 @@ struct Want {
     std::optional<std::int32_t> sz;
     std::optional<std::string> payload;
     std::optional<std::uint64_t> u64;
+    std::optional<std::string> payload_regex;
 };
 
 std::string describe(const Want& want) {
@@ -40,6 +42,9 @@ std::string describe(const Want& want) {
     }
     if (want.payload) {
         out += " " + quote_bytes(*want.payload);
+    }
+    if (want.payload_regex) {
+        out += " payload ~ /" + *want.payload_regex + "/";
     }
     return out;
 }
@@ -82,6 +87,7 @@ bool ExpectFrameStep::read(FieldReader& r, const Json& value, const std::string&
     ok &= r.get(value, "opcode", pointer, true, &FieldReader::opcode, opcode);
     ok &= r.get(value, "sz", pointer, &FieldReader::int32, sz);
     ok &= r.text_or_hex(value, pointer, "payload", "payload_hex", false, payload);
+    ok &= r.get(value, "payload_regex", pointer, &FieldReader::regex, payload_regex, true);
     ok &= r.get(value, "u64", pointer, &FieldReader::u64_or_reference, u64);
     ok &= r.get(value, "within_ms", pointer, false, &FieldReader::u32, within_ms);
     if (payload && u64) {
@@ -93,7 +99,7 @@ bool ExpectFrameStep::read(FieldReader& r, const Json& value, const std::string&
 
 StepResult ExpectFrameStep::run(StepContext& context) const {
     auto x = context.expander();
-    Want want{opcode, sz, std::nullopt, std::nullopt};
+    Want want{opcode, sz, std::nullopt, std::nullopt, x.optional(payload_regex, "payload_regex")};
     if (payload) {
         want.payload = x.bytes(*payload, "payload").value;
     }
@@ -118,7 +124,18 @@ StepResult ExpectFrameStep::run(StepContext& context) const {
     if (event.kind != Event::Kind::frame) {
         return context.unexpected(event, expected);
     }
-    const auto why = mismatch(want, event.frame);
+    auto why = mismatch(want, event.frame);
+    if (why.empty() && want.payload_regex) {
+        auto outcome = match_whole(*want.payload_regex, event.frame.payload);
+        if (outcome.kind == MatchOutcome::Kind::bad_pattern) {
+            return harness_error(outcome.reason + " in " + context.step_base() + "/payload_regex");
+        }
+        if (outcome.matched()) {
+            context.capture(std::move(outcome.captures));
+        } else {
+            why = "the payload does not match";
+        }
+    }
     if (why.empty()) {
         return std::nullopt;
     }
@@ -149,6 +166,9 @@ constexpr std::string_view expect_frame_schema = R"json({
     "payload_hex": {
       "$ref": "#/$defs/hex"
     },
+    "payload_regex": {
+      "$ref": "#/$defs/regex"
+    },
     "u64": {
       "$ref": "#/$defs/u64_or_reference"
     },
@@ -165,7 +185,8 @@ constexpr std::string_view expect_frame_doc = R"md(### expect_frame
 rules (opcodes 4 and 7: `sz` then 8 bytes; 1, 2 and 5: `sz` bytes of payload; 0: the header
 alone), must have this `opcode` (required), `sz`, and body: `payload` or `payload_hex`
 (compared as bytes, and `sz` must count them: a client that counts characters is told so) or
-`u64` (the 8-byte big-endian timestamp or interval, a number or `${}`). A frame a server
+`u64` (the 8-byte big-endian timestamp or interval, a number or `${}`); `payload_regex`
+matches the whole payload (Perl syntax; named groups become captures for later steps). A frame a server
 cannot read (an unknown or ASCII opcode, a negative `sz`) fails the step.
 
 ```json

@@ -121,5 +121,28 @@ TEST(ClientCase, ADriverThatDoesNotExitAfterDoneIsKilledAtTheDeadline) {
     EXPECT_LT(ran.took, 10s);
 }
 
+// A client that sends two frames straight away (bash's /dev/tcp), then waits for stdin's end.
+constexpr const char* two_frames =
+    R"(bash -c 'echo "{\"event\":\"hello\",\"protocol\":1,\"client\":\"fake\"}"; )"
+    R"(exec 3<>/dev/tcp/127.0.0.1/{port}; printf "\001\000\000\000\003ime\002\000\000\000\003ime" >&3; )"
+    R"(cat >/dev/null; echo "{\"event\":\"done\"}"')";
+
+TEST(ClientCase, PayloadRegexMatchesTheWholePayloadAndCaptures) {
+    const auto ran = run_with(
+        two_frames,
+        json::array(
+            {{{"expect_frame", {{"opcode", "org_unit"}, {"payload_regex", "(?<path>i.e)"}}}},
+             {{"expect_frame", {{"opcode", "user"}, {"payload", "${path}"}}}}}),
+        false);
+    EXPECT_EQ(ran.result.verdict, Verdict::pass) << ran.result.message;
+    const auto wrong = run_with(
+        two_frames,
+        json::array({{{"expect_frame", {{"opcode", "org_unit"}, {"payload_regex", "im"}}}}}),
+        false);
+    EXPECT_EQ(wrong.result.verdict, Verdict::fail);
+    EXPECT_NE(wrong.result.message.find("the payload does not match"), std::string::npos)
+        << wrong.result.message;
+}
+
 } // namespace
 } // namespace xsime::harness
