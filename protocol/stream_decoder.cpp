@@ -4,6 +4,8 @@
 #include "protocol/messages.hpp"
 #include "protocol/opcode.hpp"
 
+#include <cstdio>
+
 namespace xsime::protocol {
 namespace {
 
@@ -36,12 +38,15 @@ BodyRule sized_payload(Header header) {
 }
 
 BodyRule unknown(Header header, Direction direction) {
-    std::string what = "opcode " + describe_opcode(header.opcode);
+    std::string what;
     if (is_known_opcode(header.opcode)) {
-        what += direction == Direction::to_client ? " is not sent by servers"
-                                                  : " is not sent by clients";
+        what = "opcode " + describe_opcode(header.opcode) +
+               (direction == Direction::to_client ? " is not sent by servers"
+                                                  : " is not sent by clients");
     } else {
-        what = "unknown " + what;
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%02x", header.opcode);
+        what = std::string("unknown opcode ") + hex;
     }
     if (const auto hint = ascii_opcode_hint(header.opcode)) {
         what += " (" + *hint + ")";

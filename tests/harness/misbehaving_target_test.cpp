@@ -102,7 +102,7 @@ INSTANTIATE_TEST_SUITE_P(
         // Opcode 3 sz 0 instead of the org-unit status.
         Expectation{Mode::wrong_opcode,
                     Verdict::fail,
-                    {"protocol error", "unknown opcode unknown (0x03)", "org-unit (0x01) status 0"},
+                    {"protocol error", "unknown opcode 0x03", "org-unit (0x01) status 0"},
                     1000ms,
                     0},
         // Statuses 0 look the same either way; the push's sz does not.
