@@ -3,6 +3,7 @@
 // its words and a bounded time; the event table and byte strings are checked without a process.
 #include "harness/client_driver.hpp"
 #include "tests/support/files.hpp"
+#include "tests/support/script_dir.hpp"
 
 #include <atomic>
 #include <csignal>
@@ -41,23 +42,13 @@ std::string good_driver(const std::string& noise = ":") {
 
 class ClientDriverTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        std::string pattern = (fs::temp_directory_path() / "client_driver_test.XXXXXX").string();
-        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-    }
-    void TearDown() override { fs::remove_all(dir_); }
-
-    std::vector<std::string> script(const std::string& body) {
-        const auto path = dir_ / ("driver" + std::to_string(++scripts_) + ".sh");
-        test::write_file(path, body);
-        return {"/bin/sh", path.string()};
-    }
+    // argv that runs `body` with /bin/sh.
+    std::vector<std::string> script(const std::string& body) { return dir_.script(body); }
 
     // hello, then one line of `replies` per command read, then `at_end` once stdin ends.
     std::vector<std::string> scripted(const std::vector<std::string>& replies,
                                       const std::string& at_end = done) {
-        const auto path = dir_ / ("replies" + std::to_string(scripts_ + 1));
+        const auto path = dir_.path() / ("replies" + std::to_string(dir_.count() + 1));
         std::string text;
         for (const auto& reply : replies) {
             text += reply + "\n";
@@ -74,8 +65,7 @@ protected:
         ASSERT_EQ(driver.start(argv, Clock::now() + bounded), std::nullopt);
     }
 
-    fs::path dir_;
-    int scripts_ = 0;
+    test::ScriptDir dir_{"client_driver_test"};
 };
 
 Clock::time_point in(std::chrono::milliseconds ms) {

@@ -3,6 +3,7 @@
 // the cancel flag.
 #include "harness/driver_process.hpp"
 #include "tests/support/files.hpp"
+#include "tests/support/script_dir.hpp"
 #include "tests/support/wait_until.hpp"
 
 #include <atomic>
@@ -27,24 +28,12 @@ constexpr auto bounded = 10s;
 
 class DriverProcessTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        std::string pattern = (fs::temp_directory_path() / "driver_process_test.XXXXXX").string();
-        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-    }
-    void TearDown() override { fs::remove_all(dir_); }
-
     // argv that runs `body` with /bin/sh.
-    std::vector<std::string> script(const std::string& body) {
-        const auto path = dir_ / ("driver" + std::to_string(++scripts_) + ".sh");
-        test::write_file(path, body);
-        return {"/bin/sh", path.string()};
-    }
+    std::vector<std::string> script(const std::string& body) { return dir_.script(body); }
 
     static Clock::time_point in(std::chrono::milliseconds ms) { return Clock::now() + ms; }
 
-    fs::path dir_;
-    int scripts_ = 0;
+    test::ScriptDir dir_{"driver_process_test"};
 };
 
 std::string read_text(DriverProcess& driver) {
