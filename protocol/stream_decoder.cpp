@@ -9,15 +9,14 @@
 namespace xsime::protocol {
 namespace {
 
-// How many body bytes follow a header, or an error.
+// How many body bytes follow a header, or which error. The error's text is built only when
+// the error is returned (error_for): decode_frame is asked again after every read of a partial
+// frame, and building the text each time was most of the cost of a byte-by-byte decode.
 struct BodyRule {
     std::size_t length = 0;
-    std::optional<ProtocolError> error;
+    std::optional<ErrorKind> error;
+    bool fatal = false;
 };
-
-ProtocolError make_error(ErrorKind kind, Header header, bool fatal, std::string reason) {
-    return ProtocolError{kind, header, fatal, std::move(reason)};
-}
 
 std::string sz_text(Header header) {
     return "sz " + std::to_string(header.sz);
@@ -25,19 +24,57 @@ std::string sz_text(Header header) {
 
 BodyRule sized_payload(Header header) {
     if (header.sz < 0) {
-        return {0, make_error(ErrorKind::negative_size, header, true,
-                              describe_opcode(header.opcode) + " has negative " + sz_text(header) +
-                                  " where a payload length is expected")};
+        return {0, ErrorKind::negative_size, true};
     }
     if (header.sz > max_payload) {
-        return {0, make_error(ErrorKind::oversized_payload, header, true,
-                              describe_opcode(header.opcode) + " has " + sz_text(header) +
-                                  ", over the 16384-byte payload limit")};
+        return {0, ErrorKind::oversized_payload, true};
     }
-    return {static_cast<std::size_t>(header.sz), std::nullopt};
+    return {static_cast<std::size_t>(header.sz), std::nullopt, false};
 }
 
-BodyRule unknown(Header header, Direction direction) {
+BodyRule unknown(Header header) {
+    // With a sane `sz` the payload can be skipped and the stream stays in sync.
+    const auto skip = sized_payload(header);
+    return {skip.length, ErrorKind::unknown_opcode, skip.error.has_value()};
+}
+
+BodyRule body_rule(Header header, Direction direction) {
+    if (!is_known_opcode(header.opcode)) {
+        return unknown(header);
+    }
+    const auto opcode = static_cast<Opcode>(header.opcode);
+    if (direction == Direction::to_server) {
+        switch (opcode) {
+        case Opcode::exit:
+            return {};
+        case Opcode::setup:    // `sz` holds the flags
+        case Opcode::interval: // the reference server reads 8 bytes whatever `sz` says
+            return {u64_body_size, std::nullopt, false};
+        case Opcode::org_unit:
+        case Opcode::user:
+        case Opcode::message:
+            return sized_payload(header);
+        }
+    } else {
+        switch (opcode) {
+        case Opcode::exit:
+        case Opcode::org_unit:
+        case Opcode::user:
+            return {}; // status replies are a header only
+        case Opcode::message:
+            if (header.sz == status_failed) {
+                return {};
+            }
+            return sized_payload(header);
+        case Opcode::setup:
+        case Opcode::interval:
+            return unknown(header);
+        }
+    }
+    return unknown(header);
+}
+
+std::string unknown_reason(Header header, Direction direction, const BodyRule& rule) {
     std::string what;
     if (is_known_opcode(header.opcode)) {
         what = "opcode " + describe_opcode(header.opcode) +
@@ -51,52 +88,29 @@ BodyRule unknown(Header header, Direction direction) {
     if (const auto hint = ascii_opcode_hint(header.opcode)) {
         what += " (" + *hint + ")";
     }
-    // With a sane `sz` the payload can be skipped and the stream stays in sync.
-    auto skip = sized_payload(header);
-    if (skip.error) {
-        return {0,
-                make_error(ErrorKind::unknown_opcode, header, true,
-                           what + " with unusable " + sz_text(header) + ": cannot resynchronise")};
+    if (rule.fatal) {
+        return what + " with unusable " + sz_text(header) + ": cannot resynchronise";
     }
-    return {skip.length, make_error(ErrorKind::unknown_opcode, header, false,
-                                    what + "; its " + std::to_string(skip.length) +
-                                        "-byte payload was skipped")};
+    return what + "; its " + std::to_string(rule.length) + "-byte payload was skipped";
 }
 
-BodyRule body_rule(Header header, Direction direction) {
-    if (!is_known_opcode(header.opcode)) {
-        return unknown(header, direction);
+// The error `rule` names, with its text.
+ProtocolError error_for(Header header, Direction direction, const BodyRule& rule) {
+    std::string reason;
+    switch (*rule.error) {
+    case ErrorKind::negative_size:
+        reason = describe_opcode(header.opcode) + " has negative " + sz_text(header) +
+                 " where a payload length is expected";
+        break;
+    case ErrorKind::oversized_payload:
+        reason = describe_opcode(header.opcode) + " has " + sz_text(header) +
+                 ", over the 16384-byte payload limit";
+        break;
+    case ErrorKind::unknown_opcode:
+        reason = unknown_reason(header, direction, rule);
+        break;
     }
-    const auto opcode = static_cast<Opcode>(header.opcode);
-    if (direction == Direction::to_server) {
-        switch (opcode) {
-        case Opcode::exit:
-            return {0, std::nullopt};
-        case Opcode::setup:    // `sz` holds the flags
-        case Opcode::interval: // the reference server reads 8 bytes whatever `sz` says
-            return {u64_body_size, std::nullopt};
-        case Opcode::org_unit:
-        case Opcode::user:
-        case Opcode::message:
-            return sized_payload(header);
-        }
-    } else {
-        switch (opcode) {
-        case Opcode::exit:
-        case Opcode::org_unit:
-        case Opcode::user:
-            return {0, std::nullopt}; // status replies are a header only
-        case Opcode::message:
-            if (header.sz == status_failed) {
-                return {0, std::nullopt};
-            }
-            return sized_payload(header);
-        case Opcode::setup:
-        case Opcode::interval:
-            return unknown(header, direction);
-        }
-    }
-    return unknown(header, direction);
+    return ProtocolError{*rule.error, header, rule.fatal, std::move(reason)};
 }
 
 } // namespace
@@ -106,16 +120,16 @@ DecodeStep decode_frame(std::string_view input, Direction direction) {
         return {NeedMore{header_size - input.size()}, 0};
     }
     const Header header = decode_header(input);
-    auto rule = body_rule(header, direction);
-    if (rule.error && rule.error->fatal) {
-        return {std::move(*rule.error), header_size};
+    const auto rule = body_rule(header, direction);
+    if (rule.error && rule.fatal) {
+        return {error_for(header, direction, rule), header_size};
     }
     const std::size_t total = header_size + rule.length;
     if (input.size() < total) {
         return {NeedMore{total - input.size()}, 0};
     }
     if (rule.error) {
-        return {std::move(*rule.error), total};
+        return {error_for(header, direction, rule), total};
     }
     return {Frame{header, std::string(input.substr(header_size, rule.length))}, total};
 }

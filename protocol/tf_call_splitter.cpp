@@ -15,6 +15,12 @@ std::size_t TfCallSplitter::head_size() const {
 
 std::vector<TfCallSplitter::Piece> TfCallSplitter::split(std::string_view bytes) {
     std::vector<Piece> pieces;
+    split(bytes, pieces);
+    return pieces;
+}
+
+void TfCallSplitter::split(std::string_view bytes, std::vector<Piece>& pieces) {
+    pieces.clear();
     while (!bytes.empty()) {
         if (lost_) {
             pieces.push_back({bytes.size(), true});
@@ -43,7 +49,6 @@ std::vector<TfCallSplitter::Piece> TfCallSplitter::split(std::string_view bytes)
             finish_call();
         }
     }
-    return pieces;
 }
 
 void TfCallSplitter::finish_call() {
