@@ -105,8 +105,12 @@ bool FieldReader::frame(const Json& value, const std::string& pointer, std::stri
     std::string payload;
     constexpr std::array<std::string_view, 2> payload_keys = {"payload", "payload_hex"};
     if (const auto which = one_of(value, pointer, payload_keys, false, ok)) {
-        ok &= get(value, *which, pointer, true,
-                  *which == "payload" ? &FieldReader::literal_text : &FieldReader::hex, payload);
+        // Both take parts (strings and fills), as FORMAT.md says; payload_hex used to refuse
+        // anything but one string (found writing fuzz/bytes_spec_fuzz, whose model follows it).
+        const auto piece = *which == "payload" ? &FieldReader::string : &FieldReader::hex;
+        ok &= field(value, *which, pointer, true, [&](const Json& v, const std::string& p) {
+            return parts(v, p, payload, piece);
+        });
     }
     if (!ok) {
         return false;

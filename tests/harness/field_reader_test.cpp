@@ -47,6 +47,25 @@ TEST(FillBytes, PatternRepeatedAndCutToTheCount) {
               std::string("\x05\x00\x00\x00\x04zzzz", 9));
 }
 
+// FORMAT.md: a frame's payload_hex, like its payload, takes a fill or an array of parts.
+TEST(FillBytes, FramePayloadHexTakesParts) {
+    const auto s = loaded(scenario_with(
+        {{{"session", "alice"},
+          {"send_raw",
+           {{"frame",
+             {{"opcode", 5}, {"payload_hex", {"62 6F", {{"fill", "b"}, {"count", 2}}}}}}}}},
+         {{"session", "alice"},
+          {"send_raw",
+           {{"frame", {{"opcode", 1}, {"payload_hex", {{"fill", "x"}, {"count", 3}}}}}}}}}));
+    ASSERT_EQ(s.steps.size(), 2U);
+    EXPECT_EQ(s.steps[0].as<SendRawStep>()->bytes.value, std::string("\x05\x00\x00\x00\x04"
+                                                                     "bobb",
+                                                                     9));
+    EXPECT_EQ(s.steps[1].as<SendRawStep>()->bytes.value, std::string("\x01\x00\x00\x00\x03"
+                                                                     "xxx",
+                                                                     8));
+}
+
 TEST(FillBytes, Errors) {
     const auto raw = [](json source) {
         return errors_of(scenario_with({{{"session", "alice"}, {"send_raw", std::move(source)}}}));
