@@ -2,8 +2,11 @@
 // Abstract so that the core can run on the real filesystem (FsMailbox) or on a fake.
 #pragma once
 
+#include "protocol/messages.hpp"
+
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -40,6 +43,19 @@ struct ListEntry {
     friend bool operator==(const ListEntry&, const ListEntry&) = default;
 };
 
+// open_user's checks of the name itself, before any folder is looked at: empty, or longer
+// than the spec's 128 bytes.
+inline std::optional<MailboxError> check_user_name(std::string_view name) {
+    if (name.size() > protocol::max_user_name) {
+        return MailboxError{"user: name of " + std::to_string(name.size()) + " bytes, over " +
+                            std::to_string(protocol::max_user_name)};
+    }
+    if (name.empty()) {
+        return MailboxError{"user: empty name"};
+    }
+    return std::nullopt;
+}
+
 struct OrgUnitRef {
     std::filesystem::path dir; // canonical, inside the root
 };
@@ -61,6 +77,27 @@ struct StoredMessage {
 // in arrival order).
 inline bool delivery_order(const StoredMessage& a, const StoredMessage& b) {
     return a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.name < b.name;
+}
+
+// A message name as scan() returns it: one component, no '/' or NUL, not "." or "..". Names
+// come back from callers, who are not trusted to pass one.
+inline bool is_plain_file_name(std::string_view name) {
+    return !name.empty() && name != "." && name != ".." &&
+           name.find_first_of(std::string_view("/\0", 2)) == std::string_view::npos;
+}
+
+// StoredMessage::timestamp: the name's leading decimal digits, saturated at the maximum.
+inline std::uint64_t leading_timestamp(std::string_view name) {
+    constexpr std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
+    std::uint64_t value = 0;
+    for (const char c : name) {
+        if (c < '0' || c > '9') {
+            break;
+        }
+        const auto digit = static_cast<std::uint64_t>(c - '0');
+        value = value > (max - digit) / 10 ? max : value * 10 + digit;
+    }
+    return value;
 }
 
 struct DeliveryReport {
