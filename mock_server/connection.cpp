@@ -3,11 +3,11 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <ctime>
+#include <exception>
 
 namespace xsime::mock {
 
@@ -23,6 +23,16 @@ std::uint64_t unix_seconds() {
     return static_cast<std::uint64_t>(std::time(nullptr));
 }
 } // namespace
+
+std::string describe_exception(std::exception_ptr failure) {
+    try {
+        std::rethrow_exception(std::move(failure));
+    } catch (const std::exception& e) {
+        return e.what();
+    } catch (...) {
+        return "an exception that is not a std::exception";
+    }
+}
 
 Connection::Connection(asio::ip::tcp::socket socket, std::shared_ptr<ConnectionContext> context,
                        std::uint64_t id)
@@ -46,13 +56,36 @@ void Connection::log(std::string_view line) {
 }
 
 void Connection::start() {
-    auto self = shared_from_this();
+    spawn("reader", &Connection::read_loop);
+    spawn("delivery loop", &Connection::delivery_loop);
+    spawn("watchdog", &Connection::watchdog);
+}
+
+void Connection::spawn(std::string_view role, asio::awaitable<void> (Connection::*loop)()) {
     asio::co_spawn(
-        socket_.get_executor(), [self] { return self->read_loop(); }, asio::detached);
-    asio::co_spawn(
-        socket_.get_executor(), [self] { return self->delivery_loop(); }, asio::detached);
-    asio::co_spawn(
-        socket_.get_executor(), [self] { return self->watchdog(); }, asio::detached);
+        socket_.get_executor(), [self = shared_from_this(), loop] { return ((*self).*loop)(); },
+        [self = shared_from_this(), role](std::exception_ptr failure) {
+            if (failure) {
+                self->fail(role, std::move(failure));
+            }
+        });
+}
+
+// Runs as co_spawn's completion handler, which Asio dispatches on the spawning executor: the
+// connection's strand. Nothing may escape it, or it would leave io_context::run and take every
+// other session down with this one.
+void Connection::fail(std::string_view role, std::exception_ptr failure) noexcept {
+    try {
+        log("unexpected exception in the " + std::string(role) + ": " +
+            describe_exception(std::move(failure)));
+    } catch (...) {
+        // The log sink itself failed; closing matters more than the line.
+    }
+    try {
+        close_now("internal error in the " + std::string(role));
+    } catch (...) {
+        // close_now closes the socket and releases the user before anything that can throw.
+    }
 }
 
 void Connection::stop(std::string reason) {
@@ -66,14 +99,16 @@ void Connection::close_now(std::string_view reason) {
         return;
     }
     closing_ = true;
-    log("closed: " + std::string(reason));
-    core_.on_close();
+    // The socket, the timers and the user's hold first: whatever throws after them (the log
+    // sink), the session's coroutines end and its user is free again.
     boost::system::error_code ignored;
     socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
     delivery_timer_.cancel();
     watchdog_timer_.cancel();
     drained_.cancel();
+    core_.on_close();
+    log("closed: " + std::string(reason));
 }
 
 asio::awaitable<void> Connection::read_loop() {

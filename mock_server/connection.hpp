@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -19,6 +20,9 @@
 #include <vector>
 
 namespace xsime::mock {
+
+// An escaped exception's what(), for the log.
+std::string describe_exception(std::exception_ptr failure);
 
 // Shared by the server and all its connections; a connection keeps it alive, so a
 // connection that outlives its Server object stays valid.
@@ -41,7 +45,9 @@ public:
                std::uint64_t id);
     ~Connection();
 
-    // Spawns the reader, the delivery loop and the watchdog on the socket's strand.
+    // Spawns the reader, the delivery loop and the watchdog on the socket's strand. An
+    // exception that escapes one of them is logged (which one, its what()) and closes the
+    // connection: the other two end, the socket closes, the unique-user hold is released.
     void start();
     // Thread-safe: closes the connection from its strand.
     void stop(std::string reason);
@@ -49,6 +55,8 @@ public:
 private:
     using clock = std::chrono::steady_clock;
 
+    void spawn(std::string_view role, boost::asio::awaitable<void> (Connection::*loop)());
+    void fail(std::string_view role, std::exception_ptr failure) noexcept;
     boost::asio::awaitable<void> read_loop();
     boost::asio::awaitable<void> delivery_loop();
     boost::asio::awaitable<void> watchdog();

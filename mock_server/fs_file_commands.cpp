@@ -81,8 +81,8 @@ WalkStop refused(std::string reason) {
     return WalkStop{std::move(reason), Fd(-1), {}, {}, 0};
 }
 
-std::variant<Target, WalkStop> walk(const fs::path& root, std::string_view tmp_name,
-                                    std::string_view path, bool root_allowed) {
+std::variant<Target, WalkStop> walk(int root, std::string_view tmp_name, std::string_view path,
+                                    bool root_allowed) {
     if (path.find('\0') != std::string_view::npos) {
         return refused("path contains a NUL byte");
     }
@@ -96,17 +96,12 @@ std::variant<Target, WalkStop> walk(const fs::path& root, std::string_view tmp_n
     if (rel->empty() && !root_allowed) {
         return refused("names the root itself");
     }
-    std::vector<std::string> parts;
-    for (std::size_t pos = 0; !rel->empty() && pos <= rel->size();) {
-        const std::size_t end = std::min(rel->find('/', pos), rel->size());
-        parts.push_back(rel->substr(pos, end - pos));
-        pos = end + 1;
-    }
+    std::vector<std::string> parts = components(*rel);
     // The server's half-written messages live there; RMDIR of it would break delivery.
     if (!parts.empty() && parts.front() == tmp_name) {
         return refused(shown(parts.front()) + " is the server's temporary folder");
     }
-    Fd dir(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    Fd dir(::openat(root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (dir.get() < 0) {
         return refused("the root cannot be opened: " + cause(errno));
     }
@@ -116,8 +111,7 @@ std::variant<Target, WalkStop> walk(const fs::path& root, std::string_view tmp_n
     std::string walked;
     for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
         walked += (walked.empty() ? "" : "/") + parts[i];
-        Fd next(
-            ::openat(dir.get(), parts[i].c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        Fd next = open_folder_at(dir.get(), parts[i], O_PATH);
         if (next.get() < 0) {
             const int err = errno;
             return WalkStop{"", std::move(dir), parts[i], walked, err};
@@ -128,7 +122,7 @@ std::variant<Target, WalkStop> walk(const fs::path& root, std::string_view tmp_n
 }
 
 // The changing commands' walk: the root itself may not be named.
-std::variant<Target, MailboxError> open_target(const fs::path& root, std::string_view tmp_name,
+std::variant<Target, MailboxError> open_target(int root, std::string_view tmp_name,
                                                std::string_view path) {
     auto walked = walk(root, tmp_name, path, false);
     if (auto* stop = std::get_if<WalkStop>(&walked)) {
@@ -228,7 +222,7 @@ FileFailure read_problem(int dir, const std::string& name, std::string_view rel,
 
 // The read-only commands' walk: open_target's jail, but the root itself may be named, and
 // failures carry their TF code.
-std::variant<Target, FileFailure> open_read_target(const fs::path& root, std::string_view tmp_name,
+std::variant<Target, FileFailure> open_read_target(int root, std::string_view tmp_name,
                                                    std::string_view path, int missing_code) {
     auto walked = walk(root, tmp_name, path, true);
     if (auto* stop = std::get_if<WalkStop>(&walked)) {
@@ -291,7 +285,7 @@ void list_entries(const Fd& dir, const std::string& prefix, bool recursive, int 
 } // namespace
 
 std::optional<MailboxError> FsMailbox::make_folder(std::string_view path) {
-    auto target = open_target(root_, tmp_dir_.filename().native(), path);
+    auto target = open_target(root_fd_.get(), tmp_dir_.filename().native(), path);
     if (auto* error = std::get_if<MailboxError>(&target)) {
         return std::move(*error);
     }
@@ -310,7 +304,7 @@ std::optional<MailboxError> FsMailbox::make_folder(std::string_view path) {
 }
 
 std::optional<MailboxError> FsMailbox::touch_file(std::string_view path) {
-    auto target = open_target(root_, tmp_dir_.filename().native(), path);
+    auto target = open_target(root_fd_.get(), tmp_dir_.filename().native(), path);
     if (auto* error = std::get_if<MailboxError>(&target)) {
         return std::move(*error);
     }
@@ -356,7 +350,7 @@ std::optional<MailboxError> FsMailbox::touch_file(std::string_view path) {
 }
 
 std::optional<MailboxError> FsMailbox::delete_file(std::string_view path) {
-    auto target = open_target(root_, tmp_dir_.filename().native(), path);
+    auto target = open_target(root_fd_.get(), tmp_dir_.filename().native(), path);
     if (auto* error = std::get_if<MailboxError>(&target)) {
         return std::move(*error);
     }
@@ -380,7 +374,7 @@ std::optional<MailboxError> FsMailbox::delete_file(std::string_view path) {
 }
 
 std::optional<MailboxError> FsMailbox::remove_folder(std::string_view path) {
-    auto target = open_target(root_, tmp_dir_.filename().native(), path);
+    auto target = open_target(root_fd_.get(), tmp_dir_.filename().native(), path);
     if (auto* error = std::get_if<MailboxError>(&target)) {
         return std::move(*error);
     }
@@ -402,7 +396,7 @@ std::optional<MailboxError> FsMailbox::remove_folder(std::string_view path) {
 }
 
 std::variant<FileStatus, FileFailure> FsMailbox::file_status(std::string_view path) {
-    auto opened = open_read_target(root_, tmp_dir_.filename().native(), path, 9);
+    auto opened = open_read_target(root_fd_.get(), tmp_dir_.filename().native(), path, 9);
     if (auto* failure = std::get_if<FileFailure>(&opened)) {
         return std::move(*failure);
     }
@@ -429,7 +423,7 @@ std::variant<FileStatus, FileFailure> FsMailbox::file_status(std::string_view pa
 
 std::variant<std::vector<ListEntry>, FileFailure> FsMailbox::list_folder(std::string_view path,
                                                                          bool recursive) {
-    auto opened = open_read_target(root_, tmp_dir_.filename().native(), path, 10);
+    auto opened = open_read_target(root_fd_.get(), tmp_dir_.filename().native(), path, 10);
     if (auto* failure = std::get_if<FileFailure>(&opened)) {
         return std::move(*failure);
     }

@@ -7,8 +7,8 @@
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <mutex>
@@ -20,11 +20,22 @@ namespace xsime::mock {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
+namespace {
+// An accept that fails (out of descriptors) is retried after this pause, not in a busy loop.
+constexpr auto accept_retry_pause = std::chrono::milliseconds(100);
+// The accept loop is started again after an unexpected exception, unless this many follow
+// one another with no connection admitted in between: then it cannot recover.
+constexpr int max_accept_restarts = 10;
+} // namespace
+
 struct Server::State : std::enable_shared_from_this<Server::State> {
     State(asio::io_context& io_context, ServerConfig cfg)
         : io(io_context), config(std::move(cfg)), acceptor(asio::make_strand(io_context)),
           context(std::make_shared<ConnectionContext>()) {
-        context->mailbox = std::make_unique<FsMailbox>(config.root, config.core.faults);
+        auto mailbox = std::make_unique<FsMailbox>(config.root, config.core.faults);
+        leftovers = mailbox->removed_leftovers();
+        context->mailbox =
+            config.wrap_mailbox ? config.wrap_mailbox(std::move(mailbox)) : std::move(mailbox);
         context->core = config.core;
         context->read_timeout = config.read_timeout;
         context->write_timeout = config.write_timeout;
@@ -55,7 +66,41 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
         };
     }
 
+    void start_accepting() {
+        asio::co_spawn(
+            acceptor.get_executor(), [self = shared_from_this()] { return self->accept_loop(); },
+            [self = shared_from_this()](std::exception_ptr failure) {
+                if (failure) {
+                    self->accept_loop_failed(std::move(failure));
+                }
+            });
+    }
+
+    // co_spawn's completion handler, on the acceptor's strand: nothing may escape it. The loop
+    // is restarted (or the acceptor closed) before the line is logged: the sink may throw too.
+    void accept_loop_failed(std::exception_ptr failure) noexcept {
+        try {
+            std::string line = "accept loop failed: " + describe_exception(std::move(failure));
+            if (!acceptor.is_open()) {
+                line += " (while stopping)";
+            } else if (++accept_restarts > max_accept_restarts) {
+                boost::system::error_code ignored;
+                acceptor.close(ignored);
+                line += "; " + std::to_string(accept_restarts) +
+                        " failures in a row, no longer accepting connections (open sessions "
+                        "are still served)";
+            } else {
+                start_accepting();
+                line += "; accepting again";
+            }
+            context->log(line);
+        } catch (...) {
+            // Out of memory, or the log sink failed as well: the line is lost, not the server.
+        }
+    }
+
     asio::awaitable<void> accept_loop() {
+        asio::steady_timer pause(acceptor.get_executor());
         while (acceptor.is_open()) {
             auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io),
                                                                asio::as_tuple(asio::use_awaitable));
@@ -65,6 +110,8 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
                 }
                 // Out of descriptors and the like: keep serving the sessions we have.
                 context->log("accept failed: " + ec.message());
+                pause.expires_after(accept_retry_pause);
+                co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
                 continue;
             }
             admit(std::move(socket));
@@ -81,12 +128,19 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
             return;
         }
         ++active;
-        auto connection = std::make_shared<Connection>(std::move(socket), context, id);
+        std::shared_ptr<Connection> connection;
+        try {
+            connection = std::make_shared<Connection>(std::move(socket), context, id);
+        } catch (...) {
+            --active; // once constructed, ~Connection gives the slot back
+            throw;
+        }
         {
             std::lock_guard lock(registry_mutex);
             registry.emplace(id, connection);
         }
         connection->start();
+        accept_restarts = 0;
     }
 
     void finished(std::uint64_t id) {
@@ -125,6 +179,8 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
     std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> registry;
     std::atomic<std::size_t> active{0};
     std::atomic<std::uint64_t> next_id{0};
+    int accept_restarts = 0;   // on the acceptor's strand only
+    std::size_t leftovers = 0; // temporary files the mailbox removed at start
 };
 
 Server::Server(asio::io_context& io, ServerConfig config)
@@ -142,9 +198,12 @@ tcp::endpoint Server::local_endpoint() const {
 }
 
 void Server::start() {
-    asio::co_spawn(
-        state_->acceptor.get_executor(), [state = state_] { return state->accept_loop(); },
-        asio::detached);
+    if (state_->leftovers > 0) {
+        state_->context->log("removed " + std::to_string(state_->leftovers) +
+                             " leftover temporary file(s) from '" +
+                             (state_->config.root / ".xsime-tmp").string() + "'");
+    }
+    state_->start_accepting();
 }
 
 void Server::stop() {

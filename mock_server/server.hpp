@@ -1,6 +1,7 @@
 // The reference server: an Asio acceptor that runs one SessionCore per connection.
 #pragma once
 
+#include "mock_server/mailbox.hpp"
 #include "mock_server/session_core.hpp"
 #include "mock_server/tf_server_channel.hpp"
 
@@ -33,6 +34,9 @@ struct ServerConfig {
     std::optional<TfServerSettings> tf;
     // Receives one line per event; may be called from any I/O thread, one call at a time.
     std::function<void(std::string_view)> log;
+    // Empty: the server keeps its messages in an FsMailbox on `root`. Set: that mailbox is
+    // handed through it first (a seam for tests: a decorator that injects failures).
+    std::function<std::unique_ptr<Mailbox>(std::unique_ptr<Mailbox>)> wrap_mailbox;
 };
 
 class Server {
