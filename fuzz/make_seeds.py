@@ -148,6 +148,68 @@ CHANNEL = {
 }
 
 
+
+# session_core_fuzz mode byte: bits 0-5 chunk size-1, bit 6 another session holds bob (flag 1),
+# bit 7 polls after every fourth chunk only. The target's org unit /org holds alice, bob, carol
+# (who blocks alice), mallory (a symlink to /other/mallory) and out (a symlink out of the root).
+def session_mode(chunk, bob_held=False, poll_rarely=False):
+    return bytes([(chunk - 1) | (0x40 if bob_held else 0) | (0x80 if poll_rarely else 0)])
+
+
+def session_login(user=b"alice", flags=0, since=0, org=b"/org"):
+    return tf(b"XSIME_START") + setup(flags, since) + frame(1, org) + frame(2, user)
+
+
+def session_seeds():
+    login = session_login()
+    return {
+        "send_self": session_mode(5) + login + frame(5, b"alice: hi") + frame(5, b"alice:bob: both"),
+        "auto_delete_self": session_mode(64) + session_login(flags=2) + frame(5, b"alice: one")
+        + frame(5, b"alice: two") + frame(5, b"alice: three"),
+        "unique_bob_held": session_mode(9, bob_held=True) + session_login(b"bob", flags=1)
+        + frame(2, b"alice") + frame(5, b"bob:alice: hi"),
+        "interval_exit_reenter": session_mode(3) + login + interval(1000) + frame(5, b"alice: a")
+        + hdr(0, 0) + tf(b"XSIME_START") + frame(5, b"alice: b") + hdr(0, 0) + tf(b"END"),
+        "blacklisted": session_mode(7) + login + frame(5, b"carol: hi")
+        + frame(5, b"carol:bob:alice: some") + frame(5, b"nobody: lost"),
+        "escaping_recipients": session_mode(11) + login + frame(5, b"mallory: x")
+        + frame(5, b"out/victim: x") + frame(5, b"../other/mallory:alice: x")
+        + frame(5, b"alice: after"),
+        "new_user_by_mkdir": session_mode(13) + tf(b"MKDIR /org/dave") + session_login(b"dave")
+        + frame(5, b"dave:alice: from dave"),
+        "touched_message_file": session_mode(17) + tf(b"TOUCH /org/alice/messages/1700000005-x")
+        + login + frame(5, b"alice: real"),
+        "rmdir_messages_reenter": session_mode(6) + login + frame(5, b"alice: first") + hdr(0, 0)
+        + tf(b"RMDIR /org/alice/messages") + tf(b"XSIME_START") + frame(5, b"alice: second")
+        + hdr(0, 0) + tf(b"XSIME_START"),
+        "setup_again_repushes": session_mode(20) + login + frame(5, b"alice: once")
+        + setup(0, 0) + frame(5, b"alice: twice") + setup(2, 0),
+        "since_filter": session_mode(4) + session_login(since=1700000003)
+        + b"".join(frame(5, b"alice: m%d" % i) for i in range(8)),
+        "root_org_unit": session_mode(21) + session_login(b"org/alice", org=b"/")
+        + frame(5, b"org/bob:org/alice: hi") + frame(5, b".xsime-tmp: x"),
+        "refused_org_units": session_mode(2) + tf(b"XSIME_START") + setup(0, 0)
+        + frame(1, b"/.xsime-tmp") + frame(1, b"/org/out") + frame(1, b"/../x")
+        + frame(1, b"/org/mallory") + frame(1, b"/org") + frame(2, b"out") + frame(2, b"mallory")
+        + frame(2, b"..") + frame(2, b"carol") + frame(5, b"carol: self"),
+        "read_commands": session_mode(32) + tf(b"FSTAT /org/alice") + tf(b"LS /org") + tf(b"CONT")
+        + tf(b"LSR /") + tf(b"BREAK") + tf(b"FSTAT /org/out") + tf(b"LS /.xsime-tmp") + tf(b"DATE")
+        + login + frame(5, b"alice: listed"),
+        "big_message": session_mode(64) + login + frame(5, b"alice: " + b"m" * 16360)
+        + frame(5, b"alice: " + b"m" * 16370),
+        "garbage_frames": session_mode(1) + login + hdr(5, -1) + frame(9, b"zz")
+        + frame(5, b"alice: still"),
+        "colon_user": session_mode(8) + tf(b"MKDIR /org/a:b") + session_login(b"a:b")
+        + frame(5, b"a:b: odd"),
+        "pile_up": session_mode(1, poll_rarely=True) + login
+        + b"".join(frame(5, b"alice:bob: n%d" % i) for i in range(6)),
+        "relogin_other_user": session_mode(10) + session_login(flags=1) + hdr(0, 0)
+        + tf(b"XSIME_START") + frame(5, b"alice: back") + setup(1, 0) + frame(5, b"alice: again"),
+        "pipelined_everything": session_mode(64, poll_rarely=True) + login
+        + frame(5, b"alice:bob:carol: all") + interval(0) + hdr(0, 0) + tf(b"MKDIR /org/x")
+        + tf(b"XSIME_START") + frame(5, b"alice: end") + hdr(0, 0) + tf(b"END") + tf(b"LS /"),
+    }
+
 def write(target, seeds):
     folder = os.path.join(HERE, "corpus", target)
     os.makedirs(folder, exist_ok=True)
@@ -160,3 +222,4 @@ write("stream_decoder_fuzz", STREAM)
 write("tf_framing_fuzz", TF)
 write("tf_call_splitter_fuzz", SPLIT)
 write("tf_channel_fuzz", CHANNEL)
+write("session_core_fuzz", session_seeds())

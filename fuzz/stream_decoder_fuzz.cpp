@@ -1,4 +1,5 @@
 // libFuzzer target: StreamDecoder chunked == whole, and every frame survives a re-encode.
+#include "fuzz/fuzz_support.hpp"
 #include "protocol/header.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/stream_decoder.hpp"
@@ -14,6 +15,7 @@
 namespace {
 
 using namespace xsime::protocol;
+using xsime::fuzz::require;
 
 // ProtocolError has no operator==; this is everything about it a caller can observe.
 struct ErrorSeen {
@@ -33,13 +35,13 @@ struct Outcome {
     std::size_t missing = 0;
     std::size_t buffered = 0;
     friend bool operator==(const Outcome&, const Outcome&) = default;
-};
-
-void require(bool condition) {
-    if (!condition) {
-        __builtin_trap();
+    void clear() {
+        events.clear();
+        failed = false;
+        missing = 0;
+        buffered = 0;
     }
-}
+};
 
 // Pulls results until the decoder needs more bytes or has failed for good.
 void drain(StreamDecoder& decoder, Outcome& outcome) {
@@ -59,36 +61,42 @@ void drain(StreamDecoder& decoder, Outcome& outcome) {
     }
 }
 
-Outcome decode(std::string_view input, Direction direction, std::size_t chunk) {
+// Writes into `outcome`, which the caller reuses across inputs: its vector keeps its capacity,
+// so a run does not allocate and free the same buffer for every input (under ASan each fresh
+// allocation costs a stack trace and, through the quarantine, new pages). The caller clears it
+// before returning: libFuzzer re-runs an input under LeakSanitizer when it ends with more
+// allocations than frees, which the frames' payloads kept until the next input would cause.
+void decode(std::string_view input, Direction direction, std::size_t chunk, Outcome& outcome) {
     StreamDecoder decoder(direction);
-    Outcome outcome;
+    outcome.clear();
     for (std::size_t at = 0; at < input.size() && !outcome.failed; at += chunk) {
         decoder.feed(input.substr(at, chunk));
         drain(decoder, outcome);
     }
     if (outcome.failed) {
-        require(decoder.failed());
+        require(decoder.failed(), "a fatal error leaves the decoder failed");
     } else {
-        require(!decoder.failed());
+        require(!decoder.failed(), "no fatal error, yet the decoder is failed");
         const auto pending = decoder.next();
-        require(std::holds_alternative<NeedMore>(pending));
+        require(std::holds_alternative<NeedMore>(pending), "a drained decoder says NeedMore");
         outcome.missing = std::get<NeedMore>(pending).missing;
         outcome.buffered = decoder.buffered();
         // Once drained, the decoder holds bytes exactly when it is inside a frame.
-        require(decoder.mid_frame() == (outcome.buffered > 0));
-        require(outcome.missing > 0);
+        require(decoder.mid_frame() == (outcome.buffered > 0), "mid_frame() == bytes buffered");
+        require(outcome.missing > 0, "NeedMore needs at least one byte");
     }
-    return outcome;
 }
 
 void check_frame(const Frame& frame, Direction direction) {
-    require(frame.payload.size() <= static_cast<std::size_t>(max_payload));
+    require(frame.payload.size() <= static_cast<std::size_t>(max_payload),
+            "payload within the 16 KiB limit");
     std::string bytes;
     append_header(bytes, frame.header);
     bytes += frame.payload;
     const auto step = decode_frame(bytes, direction);
     const auto* again = std::get_if<Frame>(&step.result);
-    require(again != nullptr && *again == frame && step.consumed == bytes.size());
+    require(again != nullptr && *again == frame && step.consumed == bytes.size(),
+            "a frame re-encoded decodes to itself");
 
     // The payload parsers must accept or reject anything without crashing, and what they
     // accept must read back the same once formatted again.
@@ -98,7 +106,8 @@ void check_frame(const Frame& frame, Direction direction) {
             const auto reparsed =
                 parse_send(format_send_payload(request->recipients, request->text));
             require(std::holds_alternative<SendRequest>(reparsed) &&
-                    std::get<SendRequest>(reparsed) == *request);
+                        std::get<SendRequest>(reparsed) == *request,
+                    "parse_send survives format_send_payload");
         }
     }
     if (frame.header.opcode == raw(Opcode::message) && direction == Direction::to_client &&
@@ -107,33 +116,42 @@ void check_frame(const Frame& frame, Direction direction) {
         if (const auto* push = std::get_if<Push>(&parsed)) {
             const auto reparsed =
                 parse_push(format_push_payload(push->timestamp, push->sender, push->text));
-            require(std::holds_alternative<Push>(reparsed) && std::get<Push>(reparsed) == *push);
+            require(std::holds_alternative<Push>(reparsed) && std::get<Push>(reparsed) == *push,
+                    "parse_push survives format_push_payload");
         }
     }
     if (direction == Direction::to_server && (frame.header.opcode == raw(Opcode::setup) ||
                                               frame.header.opcode == raw(Opcode::interval))) {
-        require(std::holds_alternative<std::uint64_t>(parse_u64_body(frame.payload)));
+        require(std::holds_alternative<std::uint64_t>(parse_u64_body(frame.payload)),
+                "opcode 4/7 bodies are 8 bytes");
     }
 }
 
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    if (size == 0) {
+    xsime::fuzz::FuzzInput in(data, size);
+    if (in.empty()) {
         return 0;
     }
     // First byte: bit 0 the direction, the rest the chunk size (1..128 bytes).
-    const auto direction = (data[0] & 1) != 0 ? Direction::to_client : Direction::to_server;
-    const std::size_t chunk = static_cast<std::size_t>(data[0] >> 1) + 1;
-    const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
+    const auto mode = in.take_byte();
+    const auto direction =
+        xsime::fuzz::bits(mode, 0, 1) != 0 ? Direction::to_client : Direction::to_server;
+    const std::size_t chunk = xsime::fuzz::bits(mode, 1, 7) + 1;
+    const auto input = in.take_rest();
 
-    const auto chunked = decode(input, direction, chunk);
-    const auto whole = decode(input, direction, input.empty() ? 1 : input.size());
-    require(chunked == whole);
+    static Outcome chunked;
+    static Outcome whole;
+    decode(input, direction, chunk, chunked);
+    decode(input, direction, input.empty() ? 1 : input.size(), whole);
+    require(chunked == whole, "chunked == whole");
     for (const auto& event : chunked.events) {
         if (const auto* frame = std::get_if<Frame>(&event)) {
             check_frame(*frame, direction);
         }
     }
+    chunked.clear();
+    whole.clear();
     return 0;
 }

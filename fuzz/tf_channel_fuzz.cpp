@@ -1,6 +1,7 @@
 // libFuzzer target: the TF server channel is transparent (differential against a plain core) and
 // its handshake stage answers arbitrary bytes with whole clear replies only.
-#include "mock_server/fs_mailbox.hpp"
+#include "fuzz/fuzz_support.hpp"
+#include "mock_server/memory_mailbox.hpp"
 #include "mock_server/session_core.hpp"
 #include "mock_server/tf_server_channel.hpp"
 #include "mock_server/user_locks.hpp"
@@ -13,49 +14,37 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <system_error>
-#include <unistd.h>
 #include <utility>
 #include <variant>
 #include <vector>
 
 namespace {
 
-namespace fs = std::filesystem;
 using namespace xsime;
+using fuzz::require;
+using fuzz::require_calls_describe_bytes;
 using protocol::TfCipher;
-
-void require(bool condition) {
-    if (!condition) {
-        __builtin_trap();
-    }
-}
 
 // The seeds in corpus/tf_channel_fuzz/ (make_seeds.py) send these in the handshake mode.
 constexpr std::string_view version = "0.0";
 constexpr std::string_view hash = "xsime-fuzz-hash";
-// Pushes are never polled here, but a fixed clock keeps every reply reproducible anyway.
+// Pushes are never polled here, but a fixed clock keeps every reply (DATE, FSTAT's times)
+// reproducible anyway.
 constexpr std::uint64_t fixed_now = 1'700'000'000;
-// Inputs may MKDIR, TOUCH and send; the mailboxes are wiped and recreated before every input,
-// so that each input starts from the same layout and a finding replays alone (and a long run
-// cannot fill the disk). That is cheap on a tmpfs and slow on a disk, so the roots go to
-// $TMPDIR when it is set, else /dev/shm when it is there, else /tmp.
-fs::path mailbox_parent() {
-    if (const char* tmpdir = std::getenv("TMPDIR"); tmpdir != nullptr && *tmpdir != '\0') {
-        return tmpdir;
-    }
-    std::error_code ec;
-    if (fs::is_directory("/dev/shm", ec) && ::access("/dev/shm", W_OK) == 0) {
-        return "/dev/shm";
-    }
-    return "/tmp";
+
+// Inputs may MKDIR, TOUCH and send: each input gets fresh in-memory mailboxes (nothing on disk,
+// nothing to wipe), all with the same small layout, so that a finding replays alone: org unit
+// /ime with users alice (a blacklist holding carol) and bob.
+std::unique_ptr<mock::MemoryMailbox> fresh_mailbox() {
+    auto mailbox = std::make_unique<mock::MemoryMailbox>([] { return fixed_now; });
+    mailbox->make_folders("/ime/alice/messages/blacklist");
+    mailbox->make_folders("/ime/bob/messages");
+    mailbox->write_file("/ime/alice/messages/blacklist/carol", "");
+    return mailbox;
 }
 
 std::string fixed_session_key() {
@@ -68,13 +57,12 @@ std::string fixed_session_key() {
 
 template <typename T>
 T value_or_trap(protocol::TfRsaResult<T> result) {
-    require(std::holds_alternative<T>(result));
+    require(std::holds_alternative<T>(result), "the RSA setup failed");
     return std::get<T>(std::move(result));
 }
 
-// Everything made once per process: the RSA key pair (slow), the session key's OAEP
-// ciphertext, and one mailbox root per path of the differential, kept identical by
-// receiving the same commands.
+// Everything made once per process: the RSA key pair (slow) and the session key's OAEP
+// ciphertext; and the two mailboxes of the differential, one per side, made afresh per input.
 struct World {
     World() {
         const auto keys = value_or_trap(protocol::generate_tf_key_pair());
@@ -82,45 +70,16 @@ struct World {
             mock::TfServerSettings{keys.private_pem, std::string(hash), std::string(version)});
         ciphertext =
             value_or_trap(protocol::encrypt_session_key(keys.public_pem, fixed_session_key()));
-        for (auto& root : roots) {
-            auto pattern = (mailbox_parent() / "xsime-tf-channel-fuzz-XXXXXX").string();
-            require(::mkdtemp(pattern.data()) != nullptr);
-            root = pattern;
-        }
-    }
-    ~World() {
-        // Best effort: a crash leaves the folders behind (they are under the temp folder).
-        mailboxes[0].reset();
-        mailboxes[1].reset();
-        for (const auto& root : roots) {
-            std::error_code ignored;
-            fs::remove_all(root, ignored);
-        }
-    }
-    World(const World&) = delete;
-    World& operator=(const World&) = delete;
-
-    // Empties both roots and recreates the same small layout: org unit /ime with users alice
-    // (a blacklist holding carol) and bob, so that logins and sends get past the checks.
-    void wipe() {
-        for (std::size_t i = 0; i < 2; ++i) {
-            mailboxes[i].reset();
-            for (const auto& entry : fs::directory_iterator(roots[i])) {
-                fs::remove_all(entry.path());
-            }
-            fs::create_directories(roots[i] / "ime" / "alice" / "messages" / "blacklist");
-            fs::create_directories(roots[i] / "ime" / "bob" / "messages");
-            std::ofstream(roots[i] / "ime" / "alice" / "messages" / "blacklist" / "carol");
-            mailboxes[i] = std::make_unique<mock::FsMailbox>(roots[i]);
-        }
     }
 
-    void before_input() { wipe(); }
+    void before_input() {
+        mailboxes[0] = fresh_mailbox();
+        mailboxes[1] = fresh_mailbox();
+    }
 
     std::shared_ptr<const mock::TfServerSettings> settings;
     std::string ciphertext;
-    fs::path roots[2];
-    std::unique_ptr<mock::FsMailbox> mailboxes[2];
+    std::unique_ptr<mock::MemoryMailbox> mailboxes[2];
 };
 
 World& world() {
@@ -137,28 +96,21 @@ mock::TfServerChannel make_channel() {
     return mock::TfServerChannel(world().settings, [](std::string_view) {});
 }
 
-// Every output's calls describe its bytes (CoreOutput::calls): none empty, their sum the size.
-void require_calls_describe_bytes(const mock::CoreOutput& out) {
-    std::size_t sum = 0;
-    for (const auto size : out.calls) {
-        require(size > 0);
-        sum += size;
-    }
-    require(sum == out.bytes.size());
-}
-
-// The channel's outputs for `wire` written in `chunk`s, joined; checks on every output that its
-// calls sum to its bytes and that nothing at all follows a close.
+// The channel's outputs for `wire` written in `chunk`s (the first one `first` bytes, when not
+// 0), joined; checks on every output that its calls sum to its bytes and that nothing at all
+// follows a close.
 mock::CoreOutput feed(mock::TfServerChannel& channel, mock::SessionCore& core,
                       std::string_view wire, std::size_t chunk,
-                      std::vector<mock::CoreOutput>* each = nullptr) {
+                      std::vector<mock::CoreOutput>* each = nullptr, std::size_t first = 0) {
     mock::CoreOutput all;
-    for (std::size_t at = 0; at < wire.size(); at += chunk) {
-        auto out = channel.receive(wire.substr(at, chunk), core);
+    for (std::size_t at = 0, size = first != 0 ? first : chunk; at < wire.size();
+         at += size, size = chunk) {
+        auto out = channel.receive(wire.substr(at, size), core);
         require_calls_describe_bytes(out);
-        require(out.remove_after_write.empty()); // only pushes remove, and none is polled
+        // Only pushes remove, and none is polled.
+        require(out.remove_after_write.empty(), "a removal without a poll");
         if (all.close_reason) {
-            require(out.empty());
+            require(out.empty(), "output after a close");
             continue;
         }
         all.bytes += out.bytes;
@@ -193,16 +145,19 @@ std::pair<std::size_t, std::size_t> require_handshake_replies(const mock::CoreOu
                                                               Connection& connection) {
     const auto ok = protocol::encode_tf_message(protocol::tf_ok);
     constexpr std::size_t calls = 6;
-    require(out.calls.size() >= calls && out.bytes.size() >= 3 * ok.size());
+    require(out.calls.size() >= calls && out.bytes.size() >= 3 * ok.size(),
+            "the handshake replies are short");
     for (std::size_t i = 0; i < calls; i += 2) {
         require(out.calls[i] == protocol::tf_length_size &&
-                out.calls[i + 1] == protocol::tf_ok.size());
+                    out.calls[i + 1] == protocol::tf_ok.size(),
+                "a handshake reply is not a length call and a body call");
     }
-    require(out.bytes.compare(0, 2 * ok.size(), ok + ok) == 0);
+    require(out.bytes.compare(0, 2 * ok.size(), ok + ok) == 0,
+            "the handshake's clear replies are not OK, OK");
     std::string third = out.bytes.substr(2 * ok.size(), ok.size());
     connection.client_in.unpack(third.data(), protocol::tf_length_size);
     connection.client_in.unpack(third.data() + protocol::tf_length_size, protocol::tf_ok.size());
-    require(third == ok);
+    require(third == ok, "the handshake's ciphered reply is not OK");
     return {3 * ok.size(), calls};
 }
 
@@ -213,14 +168,55 @@ const Connection& established() {
     static const Connection connection = [] {
         Connection fresh;
         mock::UserLocks locks;
-        auto core = make_core(*world().mailboxes[1], locks);
+        const auto mailbox = fresh_mailbox();
+        auto core = make_core(*mailbox, locks);
         const auto out = fresh.channel.receive(handshake_wire(fresh), *core);
-        require(fresh.channel.established() && !out.close_reason);
+        require(fresh.channel.established() && !out.close_reason,
+                "the handshake run once per process failed");
         const auto used = require_handshake_replies(out, fresh);
-        require(used.first == out.bytes.size() && used.second == out.calls.size());
+        require(used.first == out.bytes.size() && used.second == out.calls.size(),
+                "the handshake run once per process answered more than OK, OK, OK");
         return fresh;
     }();
     return connection;
+}
+
+// The largest wire chunk (mode bits 0-5).
+constexpr std::size_t max_chunk = 64;
+
+// The start of the handshake wire that holds all its RSA work, fed in `chunk`s (the last one cut
+// where the start ends): up to the end of the session key's message, or with the largest chunk
+// up to the end of the hash message, so that the key's and the hash's messages arrive in one
+// chunk there. The rest (the hash message, if not in the start, then the plaintext) is fed per
+// input, its first chunk ending where the uncut wire's would. The wire is cut exactly as
+// without the cache, except at the end of the start.
+struct HandshakeStart {
+    Connection connection; // the channel after the start; the client's cipher past the hash
+    mock::CoreOutput out;  // the channel's answers to the start
+    std::string rest;      // the handshake's bytes after the start
+    std::size_t size = 0;  // of the start
+};
+
+// One start per chunk size, made on first use: an RSA decryption each, once per process
+// instead of once per input (over a millisecond of CPU, several under ASan).
+const HandshakeStart& handshake_start(std::size_t chunk) {
+    static std::unique_ptr<HandshakeStart> cache[max_chunk];
+    auto& slot = cache[chunk - 1];
+    if (!slot) {
+        slot = std::make_unique<HandshakeStart>();
+        const std::string wire = handshake_wire(slot->connection);
+        const std::size_t key_end = protocol::encode_tf_message(version).size() +
+                                    protocol::encode_tf_message(world().ciphertext).size();
+        slot->size = chunk == max_chunk ? wire.size() : key_end;
+        mock::UserLocks locks;
+        const auto mailbox = fresh_mailbox();
+        auto core = make_core(*mailbox, locks);
+        slot->out = feed(slot->connection.channel, *core,
+                         std::string_view(wire).substr(0, slot->size), chunk);
+        require(!slot->out.close_reason, "the handshake's start was refused");
+        slot->rest = wire.substr(slot->size);
+    }
+    return *slot;
 }
 
 // (a) the plain core and (b) the TF path must answer the same plaintext identically.
@@ -245,10 +241,12 @@ void differential(std::string_view plain, std::size_t chunk, bool reuse) {
     require_calls_describe_bytes(a);
 
     auto core_b = make_core(*w.mailboxes[1], locks_b);
-    Connection connection = reuse ? established() : Connection{};
-    // The handshake unless reused, then the plaintext packed in the cuts a client makes; the
-    // wire chunks cut through both, as TCP may.
-    std::string wire = reuse ? std::string() : handshake_wire(connection);
+    // The handshake (its start from handshake_start()) unless reused, then the plaintext packed
+    // in the cuts a client makes; the wire chunks cut through both, as TCP may.
+    const HandshakeStart* start = reuse ? nullptr : &handshake_start(chunk);
+    Connection connection = reuse ? established() : start->connection;
+    std::string wire = reuse ? std::string() : start->rest;
+    const std::size_t first = reuse ? 0 : chunk - start->size % chunk;
     protocol::TfCallSplitter splitter(protocol::Direction::to_server);
     std::string ciphered(plain);
     std::size_t at = 0;
@@ -259,10 +257,11 @@ void differential(std::string_view plain, std::size_t chunk, bool reuse) {
         connection.client_out.pack_part(ciphered.data() + at, piece.size);
         at += piece.size;
     }
-    require(at == plain.size());
+    require(at == plain.size(), "the splitter's pieces do not cover the plaintext");
     wire += ciphered;
-    const auto b = feed(connection.channel, *core_b, wire, chunk);
-    require(connection.channel.established());
+    mock::CoreOutput b = reuse ? mock::CoreOutput{} : start->out;
+    b.append(feed(connection.channel, *core_b, wire, chunk, nullptr, first));
+    require(connection.channel.established(), "the channel is not established after the handshake");
 
     const auto [skip_bytes, skip_calls] = reuse ? std::pair<std::size_t, std::size_t>{0, 0}
                                                 : require_handshake_replies(b, connection);
@@ -273,10 +272,11 @@ void differential(std::string_view plain, std::size_t chunk, bool reuse) {
         connection.client_in.unpack(unpacked.data() + at, b.calls[i]);
         at += b.calls[i];
     }
-    require(unpacked == a.bytes);
+    require(unpacked == a.bytes, "the TF path's replies differ from the plain core's");
     require(std::equal(b.calls.begin() + static_cast<std::ptrdiff_t>(skip_calls), b.calls.end(),
-                       a.calls.begin(), a.calls.end()));
-    require(a.close_reason == b.close_reason);
+                       a.calls.begin(), a.calls.end()),
+            "the TF path's calls differ from the plain core's");
+    require(a.close_reason == b.close_reason, "the TF path's close differs from the plain core's");
 }
 
 // Arbitrary bytes at the handshake stage. The key pair is made per process, so no input can
@@ -300,32 +300,36 @@ void handshake_stage(std::string_view wire, std::size_t chunk) {
         std::size_t call = 0;
         bool failed = false;
         while (!rest.empty()) {
-            require(!failed); // a FAILED is the last reply
+            require(!failed, "a reply after FAILED: a FAILED is the last reply");
             const auto step = protocol::decode_tf_message(rest);
             const auto* body = std::get_if<std::string>(&step.result);
-            require(body != nullptr && step.consumed > 0);
-            require(call < out.calls.size() && out.calls[call] == protocol::tf_length_size);
+            require(body != nullptr && step.consumed > 0,
+                    "a handshake reply is not a whole TF message");
+            require(call < out.calls.size() && out.calls[call] == protocol::tf_length_size,
+                    "a handshake reply's length is not its own call");
             ++call;
             if (!body->empty()) {
-                require(call < out.calls.size() && out.calls[call] == body->size());
+                require(call < out.calls.size() && out.calls[call] == body->size(),
+                        "a handshake reply's body is not its own call");
                 ++call;
             }
             rest.remove_prefix(step.consumed);
             if (*body == protocol::tf_ok) {
                 ++oks;
             } else {
-                require(body->starts_with("FAILED "));
+                require(body->starts_with("FAILED "), "a handshake reply is neither OK nor FAILED");
                 failed = true;
             }
         }
-        require(call == out.calls.size());
+        require(call == out.calls.size(), "the handshake calls do not match the replies");
         // Every refusal says FAILED and closes; nothing else closes during the handshake.
-        require(failed == out.close_reason.has_value());
+        require(failed == out.close_reason.has_value(),
+                "FAILED without a close, or a close without FAILED");
         if (oks == 2) {
             return;
         }
     }
-    require(!channel.established());
+    require(!channel.established(), "established without a handshake");
 }
 
 } // namespace
