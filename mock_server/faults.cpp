@@ -66,23 +66,46 @@ constexpr std::array<FaultInfo, 20> faults{{
      "SZ-READ-COUNT"},
 }};
 
+// Rare enough that the valid sequences never hit them, common enough that the network
+// fuzzer's mutators do within seconds (tests/suite/netfuzz_planted_test.sh).
+constexpr std::array<FaultInfo, 3> planted{{
+    {Fault::planted_crash, "planted_crash",
+     "test-only: the server aborts on opcode 5 with sz 0 when the frame before it was opcode 7",
+     "ROBUST-BAD-FRAME"},
+    {Fault::planted_hang, "planted_hang",
+     "test-only: opcode 4 with flags -1 makes the session stop reading; it stays open",
+     "ROBUST-BAD-FRAME"},
+    {Fault::planted_spec, "planted_spec",
+     "test-only: a push's text is cut at its first NUL byte, as strlen() would",
+     "PUSH-SENDER-TEXT"},
+}};
+
+const FaultInfo& info_of(Fault fault) {
+    const auto index = static_cast<std::size_t>(fault);
+    return index < faults.size() ? faults[index] : planted[index - faults.size()];
+}
+
 } // namespace
 
 std::span<const FaultInfo> all_faults() {
     return faults;
 }
 
+std::span<const FaultInfo> planted_faults() {
+    return planted;
+}
+
 std::string_view fault_name(Fault fault) {
-    return faults[static_cast<std::size_t>(fault)].name;
+    return info_of(fault).name;
 }
 
 std::string_view describe(Fault fault) {
-    return faults[static_cast<std::size_t>(fault)].breaks;
+    return info_of(fault).breaks;
 }
 
 std::vector<std::string_view> fault_clauses(Fault fault) {
     std::vector<std::string_view> out;
-    std::string_view rest = faults[static_cast<std::size_t>(fault)].clauses;
+    std::string_view rest = info_of(fault).clauses;
     while (!rest.empty()) {
         const auto comma = rest.find(',');
         out.push_back(rest.substr(0, comma));
@@ -92,9 +115,11 @@ std::vector<std::string_view> fault_clauses(Fault fault) {
 }
 
 std::optional<Fault> parse_fault(std::string_view name) {
-    for (const auto& info : faults) {
-        if (info.name == name) {
-            return info.fault;
+    for (const auto& table : {all_faults(), planted_faults()}) {
+        for (const auto& info : table) {
+            if (info.name == name) {
+                return info.fault;
+            }
         }
     }
     return std::nullopt;
@@ -110,9 +135,11 @@ std::string fault_names() {
 
 std::string Faults::to_string() const {
     std::string out;
-    for (const auto& info : faults) {
-        if (has(info.fault)) {
-            out += (out.empty() ? "" : ",") + std::string(info.name);
+    for (const auto& table : {all_faults(), planted_faults()}) {
+        for (const auto& info : table) {
+            if (has(info.fault)) {
+                out += (out.empty() ? "" : ",") + std::string(info.name);
+            }
         }
     }
     return out;

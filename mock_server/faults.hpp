@@ -33,6 +33,11 @@ enum class Fault : std::uint8_t {
     timestamp_little_endian, // opcode 4's 8-byte timestamp is read little-endian
     interval_as_ms,          // opcode 7's value is taken as milliseconds, not nanoseconds
     payload_single_read,     // a payload is whatever one read brought, not sz bytes
+    // Planted bugs, test-only (planted_faults()): rare inputs that the network fuzzer must
+    // find. Never in all_faults(), so the suite's fault tests do not expect them to be caught.
+    planted_crash, // abort() on a send with sz 0 right after opcode 7
+    planted_hang,  // a setup with flags -1 makes the session stop reading, still open
+    planted_spec,  // a push's text is cut at its first NUL byte (a C server's strlen)
 };
 
 struct FaultInfo {
@@ -44,8 +49,11 @@ struct FaultInfo {
     std::string_view clauses;
 };
 
-// Every fault, in the order of the enum.
+// Every fault of the suite, in the order of the enum; without the planted bugs.
 std::span<const FaultInfo> all_faults();
+// The planted bugs (test-only, docs/network-fuzzer.md): parse_fault() accepts them, so
+// `serve --fault` and `run --server-fault` do; all_faults() and fault_names() leave them out.
+std::span<const FaultInfo> planted_faults();
 std::string_view fault_name(Fault fault);
 std::string_view describe(Fault fault);
 // The ids of the clauses `fault` breaks (FaultInfo::clauses), in order.

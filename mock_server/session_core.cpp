@@ -6,6 +6,7 @@
 #include "protocol/messages.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace xsime::mock {
 
@@ -98,7 +99,7 @@ void SessionCore::on_close() {
 
 CoreOutput SessionCore::receive(std::string_view bytes) {
     CoreOutput out;
-    if (closed_) {
+    if (closed_ || stalled_) {
         return out;
     }
     if (level_ == Level::tf) {
@@ -168,7 +169,7 @@ void SessionCore::handle_tf(CoreOutput& out) {
 }
 
 void SessionCore::handle_module(CoreOutput& out) {
-    while (!closed_ && level_ == Level::module) {
+    while (!closed_ && !stalled_ && level_ == Level::module) {
         auto result = frames_.next();
         if (std::holds_alternative<protocol::NeedMore>(result)) {
             return;
@@ -220,6 +221,7 @@ void SessionCore::leave_module(CoreOutput& out) {
 
 void SessionCore::handle_frame(const Frame& frame, CoreOutput& out) {
     const auto before = mark(out); // for the faults below
+    plant_bugs(frame);
     switch (static_cast<Opcode>(frame.header.opcode)) {
     case Opcode::setup:
         on_setup(frame);
@@ -247,6 +249,20 @@ void SessionCore::handle_frame(const Frame& frame, CoreOutput& out) {
         break;
     }
     apply_wire_faults(out.bytes, before.bytes);
+}
+
+// The planted bugs (faults.hpp), test-only: rare inputs for the network fuzzer to find.
+void SessionCore::plant_bugs(const Frame& frame) {
+    const auto opcode = static_cast<Opcode>(frame.header.opcode);
+    if (fault(Fault::planted_crash) && opcode == Opcode::message && frame.payload.empty() &&
+        last_opcode_ == protocol::raw(Opcode::interval)) {
+        std::abort(); // PLANTED: a crash
+    }
+    if (fault(Fault::planted_hang) && opcode == Opcode::setup && frame.header.sz == -1) {
+        log_("planted_hang: no longer reading");
+        stalled_ = true; // PLANTED: stops reading, the connection stays open
+    }
+    last_opcode_ = frame.header.opcode;
 }
 
 // Only the XSIME frames the core itself appended pass here, never TF messages. Bytes are
@@ -420,6 +436,9 @@ CoreOutput SessionCore::poll_deliveries() {
                 *content =
                     parsed->sender + ':' + std::to_string(parsed->timestamp) + ':' + parsed->text;
             }
+        }
+        if (fault(Fault::planted_spec)) { // PLANTED: the text cut at its first NUL
+            content->resize(std::min(content->size(), content->find('\0')));
         }
         const auto frame_at = out.bytes.size();
         append_frame(out, protocol::encode_push(*content));

@@ -103,6 +103,8 @@ private:
     void enter_module(CoreOutput& out);
     void leave_module(CoreOutput& out);
     void handle_frame(const protocol::Frame& frame, CoreOutput& out);
+    // Fault::planted_crash and planted_hang (test-only).
+    void plant_bugs(const protocol::Frame& frame);
     // Fault::payload_single_read: a partly received payload taken as the whole one.
     void take_short_payload(CoreOutput& out);
     void on_setup(const protocol::Frame& frame);
@@ -150,7 +152,9 @@ private:
     // that was numbered later, and a cursor would skip it for good.
     std::unordered_set<std::string> pushed_;
     ScanMemo scan_memo_;
-    std::uint64_t pushes_seen_ = 0; // for Fault::push_lost
+    std::uint64_t pushes_seen_ = 0;   // for Fault::push_lost
+    std::uint8_t last_opcode_ = 0xff; // for Fault::planted_crash
+    bool stalled_ = false;            // Fault::planted_hang: reads nothing any more
 };
 
 } // namespace xsime::mock

@@ -1,0 +1,41 @@
+// The oracles: from what a case observed (executor.hpp) and what the target says when asked
+// afterwards, a finding of one kind or none. Crash: the process died, or connections are
+// refused afterwards. Hang: a session neither answered nor closed, while a fresh session still
+// logs in. Spec: a valid session got an answer that contradicts the spec.
+#pragma once
+
+#include "netfuzz/executor.hpp"
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace xsime::netfuzz {
+
+enum class FindingKind { crash, hang, spec, leak };
+std::string_view kind_name(FindingKind kind);
+
+struct Verdict {
+    FindingKind kind = FindingKind::spec;
+    // kind + what kind of failure, stable across cases: findings are de-duplicated by it.
+    std::string signature;
+    std::string detail;      // one line for the summary and the scenario's note
+    std::size_t session = 0; // the session that showed it
+    std::size_t message = 0; // spec: the message whose answer was wrong
+};
+
+// What the oracles may ask of the target after a case.
+class TargetProbe {
+public:
+    virtual ~TargetProbe() = default;
+    // The server process ended (only known when the fuzzer started it): how, in `how`.
+    // `grace`: how long to wait for an exit that may be under way.
+    virtual bool died(std::string& how, std::chrono::milliseconds grace) = 0;
+    // A fresh session logs in and exits: true when every answer was right. `refused` is set
+    // when the connection itself failed.
+    virtual bool alive(std::string& why, bool& refused) = 0;
+};
+
+std::optional<Verdict> judge(const Observation& seen, TargetProbe& probe);
+
+} // namespace xsime::netfuzz
