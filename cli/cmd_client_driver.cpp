@@ -67,15 +67,21 @@ void setup_cmd_client_driver(CLI::App& app, int& exit_code) {
         "The reference XSIME client behind the client driver protocol (docs/client-driver.md): "
         "JSON commands on stdin, JSON events on stdout. HOST and PORT are used when a connect "
         "command names no host or port.");
-    cmd->add_option("host", options->host, "Server host for connect commands without one");
-    cmd->add_option("port", options->port, "Server port for connect commands without one");
+    cmd->add_option("host", options->host, "Server host for connect commands without one")
+        ->type_name("HOST");
+    cmd->add_option("port", options->port, "Server port for connect commands without one")
+        ->type_name("PORT");
     cmd->add_option("--client-fault", options->faults,
-                    "Run with a deliberate defect (repeatable); see --list-client-faults");
+                    "Run with a deliberate defect (repeatable); see --list-client-faults")
+        ->type_name("NAME")
+        ->allow_extra_args(false);
     cmd->add_flag("--list-client-faults", options->list_faults,
                   "List the client faults with what each breaks and the clauses, then exit");
     cmd->add_option("--timeout-ms", options->timeout_ms,
                     "Deadline of a connect (with the TF handshake), of a reply and of a stalled "
-                    "write, in ms")
+                    "write")
+        ->type_name("MS")
+        ->capture_default_str()
         ->check(CLI::Range(1, 600'000));
     cmd->callback([options, &exit_code] { exit_code = client_driver(*options); });
 }

@@ -1,12 +1,17 @@
 // `xsime-conform coverage`: the clause x scenario matrix, and the clauses nothing checks.
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/scenario_home.hpp"
 #include "harness/coverage.hpp"
 #include "harness/scenario_loader.hpp"
 
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <string>
+#include <variant>
+#include <vector>
 
 namespace xsime::cli {
 
@@ -14,9 +19,35 @@ namespace {
 
 struct CoverageOptions {
     std::vector<std::string> paths;
-    std::string clauses = "scenarios/clauses.json";
+    std::string scenarios; // --scenarios DIR; "": looked for (scenario_home.hpp)
+    std::string clauses;   // --clauses FILE; "": the scenario set's clauses.json
     bool uncovered_only = false;
 };
+
+// The catalogue and the scenario files or folders: the options, or the scenario set for what
+// they do not name; the error names every place looked in.
+struct CoverageInputs {
+    std::filesystem::path clauses;
+    std::vector<std::filesystem::path> paths;
+};
+std::variant<CoverageInputs, std::string> coverage_inputs(const CoverageOptions& options) {
+    CoverageInputs inputs{options.clauses, {options.paths.begin(), options.paths.end()}};
+    if (!inputs.clauses.empty() && !inputs.paths.empty()) {
+        return inputs;
+    }
+    auto home = find_scenario_home(scenario_home_sources(options.scenarios));
+    if (auto* error = std::get_if<std::string>(&home)) {
+        return *error + " (or pass --clauses FILE and scenario files or folders)";
+    }
+    const auto& dir = std::get<ScenarioHome>(home).dir;
+    if (inputs.clauses.empty()) {
+        inputs.clauses = dir / "clauses.json";
+    }
+    if (inputs.paths.empty()) {
+        inputs.paths.push_back(dir);
+    }
+    return inputs;
+}
 
 std::string join_sides(const std::vector<std::string>& sides) {
     return sides.size() == 2 ? sides[0] + " or " + sides[1] : sides.at(0);
@@ -66,17 +97,19 @@ std::map<harness::Level, std::pair<int, int>> print_matrix(const harness::Covera
 }
 
 int coverage(const CoverageOptions& options) {
-    auto catalogue = harness::load_clauses(options.clauses);
+    const auto found = coverage_inputs(options);
+    if (const auto* error = std::get_if<std::string>(&found)) {
+        std::cerr << "xsime-conform coverage: " << *error << '\n';
+        return exit_usage;
+    }
+    const auto& inputs = std::get<CoverageInputs>(found);
+    auto catalogue = harness::load_clauses(inputs.clauses);
     if (auto* error = std::get_if<std::string>(&catalogue)) {
         std::cerr << "xsime-conform coverage: " << *error << '\n';
         return exit_usage;
     }
     const auto& clauses = std::get<std::vector<harness::Clause>>(catalogue);
-    std::vector<std::filesystem::path> paths(options.paths.begin(), options.paths.end());
-    if (paths.empty()) {
-        paths.emplace_back("scenarios");
-    }
-    const auto loaded = harness::load_scenarios(paths);
+    const auto loaded = harness::load_scenarios(inputs.paths);
     for (const auto& error : loaded.errors) {
         std::cerr << harness::format(error) << '\n';
     }
@@ -123,8 +156,16 @@ void setup_cmd_coverage(CLI::App& app, int& exit_code) {
         "coverage", "Print which scenarios check each clause of the catalogue and list the "
                     "clauses no scenario checks. Exit codes: 0 every must and should clause "
                     "is covered, 1 some are not, 2 a file error or an unknown clause id.");
-    cmd->add_option("paths", options->paths, "Scenario files or folders (default: scenarios/)");
-    cmd->add_option("--clauses", options->clauses, "The clause catalogue")->capture_default_str();
+    cmd->add_option("paths", options->paths,
+                    "Scenario files or folders (default: the scenario set, see --scenarios)")
+        ->type_name("PATH");
+    cmd->add_option("--scenarios", options->scenarios,
+                    "The scenario set, for what PATH and --clauses do not name (default: "
+                    "$XSIME_SCENARIOS, else ./scenarios, else the installed set)")
+        ->type_name("DIR");
+    cmd->add_option("--clauses", options->clauses,
+                    "The clause catalogue (default: clauses.json of the scenario set)")
+        ->type_name("FILE");
     cmd->add_flag("--uncovered-only", options->uncovered_only,
                   "List only the clauses without a scenario");
     cmd->callback([options, &exit_code] { exit_code = coverage(*options); });

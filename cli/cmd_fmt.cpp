@@ -2,6 +2,7 @@
 // (harness/scenario_layout.hpp), like gofmt; `--check` only reports the files that differ.
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/scenario_home.hpp"
 #include "harness/json_document.hpp"
 #include "harness/scenario_layout.hpp"
 #include "harness/scenario_loader.hpp"
@@ -18,6 +19,7 @@
 #include <string>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <variant>
 #include <vector>
 
 namespace xsime::cli {
@@ -28,6 +30,7 @@ namespace fs = std::filesystem;
 
 struct FmtOptions {
     std::vector<std::string> paths;
+    std::string scenarios; // --scenarios DIR; "": looked for (scenario_home.hpp)
     bool check = false;
 };
 
@@ -176,15 +179,16 @@ FileResult format_file(const fs::path& file, bool check) {
 int fmt(const FmtOptions& options) {
     std::vector<fs::path> paths(options.paths.begin(), options.paths.end());
     if (paths.empty()) {
-        std::error_code ec;
-        if (!fs::is_directory("scenarios", ec)) {
+        auto home = find_scenario_home(scenario_home_sources(options.scenarios));
+        if (const auto* error = std::get_if<std::string>(&home)) {
+            std::error_code ec;
             const auto here = fs::current_path(ec);
-            std::cerr << "xsime-conform fmt: no PATH given and no scenarios/ folder in "
-                      << (ec ? std::string("the current folder") : display(here))
-                      << "; name the scenario files or folders to format\n";
+            std::cerr << "xsime-conform fmt: no PATH given, and " << *error
+                      << "; or name the scenario files or folders to format (current folder: "
+                      << (ec ? std::string("unknown") : display(here)) << ")\n";
             return exit_usage;
         }
-        paths.emplace_back("scenarios");
+        paths.push_back(std::get<ScenarioHome>(home).dir);
     }
     std::vector<fs::path> files;
     bool errors = !collect(paths, files);
@@ -236,8 +240,12 @@ void setup_cmd_fmt(CLI::App& app, int& exit_code) {
         "is; the other files are still processed, and the exit code is 2.");
     cmd->add_option("paths", options->paths,
                     "Scenario files or folders; folders are walked for *.json, without "
-                    "schema.json and clauses.json (default: scenarios/ in the current folder)")
+                    "schema.json and clauses.json (default: the scenario set, see --scenarios)")
         ->type_name("PATH");
+    cmd->add_option("--scenarios", options->scenarios,
+                    "The scenario set to format when no PATH is given (default: "
+                    "$XSIME_SCENARIOS, else ./scenarios, else the installed set)")
+        ->type_name("DIR");
     cmd->add_flag("--check", options->check,
                   "Write nothing: list the files not in canonical form and exit 1 if there are "
                   "any (for CI)");

@@ -112,6 +112,7 @@ void setup_cmd_keygen(CLI::App& app, int& exit_code) {
                   "0600, the TF server's secret) and DIR/public.pem (for its clients). Exit 2 "
                   "when a file exists (see --force), 3 when writing fails.");
     cmd->add_option("dir", options->dir, "Directory for the key pair; created when missing")
+        ->type_name("DIR")
         ->required();
     cmd->add_flag("--force", options->force, "Replace an existing private.pem and public.pem");
     cmd->callback([options, &exit_code] { exit_code = keygen(*options); });

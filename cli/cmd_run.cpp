@@ -131,7 +131,12 @@ int run(const RunOptions& options) {
         return stop_run(*stop);
     }
     const auto& plan = std::get<RunPlan>(checked);
-    auto loading = load_run_scenarios(options, plan.expected_failures);
+    const auto found = run_paths(options);
+    if (const auto* stop = std::get_if<RunStop>(&found)) {
+        return stop_run(*stop);
+    }
+    const auto& paths = std::get<std::vector<std::string>>(found);
+    auto loading = load_run_scenarios(options, paths, plan.expected_failures);
     if (const auto* stop = std::get_if<RunStop>(&loading)) {
         return stop_run(*stop);
     }
@@ -145,7 +150,7 @@ int run(const RunOptions& options) {
     if (const auto stop = check_plan(planned, loaded.scenarios, plan.selection, options)) {
         return stop_run(*stop);
     }
-    auto scenario_set = read_scenario_set(planned, options.paths);
+    auto scenario_set = read_scenario_set(planned, paths);
     if (const auto* stop = std::get_if<RunStop>(&scenario_set)) {
         return stop_run(*stop);
     }
@@ -167,7 +172,7 @@ int run(const RunOptions& options) {
     auto& [target, client, preflight_error] = std::get<UnderTest>(opened_subject);
 
     const bool tty = ::isatty(STDOUT_FILENO) == 1;
-    reports::ConsoleReporter console(std::cout, tty, tty);
+    reports::ConsoleReporter console(std::cout, tty, tty, options.verbose);
     auto result = run_cases(planned, options, plan, target, client, preflight_error,
                             interrupt.requested(), console);
     const auto& scenarios_run = std::get<ScenarioSet>(scenario_set);
@@ -182,143 +187,214 @@ int run(const RunOptions& options) {
     return harness::exit_code(result, options.strict, file_errors);
 }
 
-// The server under test, how to reach it, and where its fixtures go.
-void add_target_options(CLI::App& cmd, RunOptions& options) {
-    cmd.add_option("--target", options.target,
-                   "The server under test, e.g. 127.0.0.1:7777 or [::1]:7777 (default: start "
-                   "the embedded server)")
-        ->type_name("HOST:PORT");
-    cmd.add_option("--root", options.root,
-                   "The target's mailbox root on this machine, where fixtures are prepared; "
-                   "without it, fixtures go through TF commands (see --fixtures)")
-        ->check(CLI::ExistingDirectory);
-    cmd.add_option("--fixtures", options.fixtures,
-                   "local: prepare fixtures in the root folder (the embedded server's, or "
-                   "--root); remote: through the TF commands MKDIR/TOUCH/DEL/RMDIR, as for a "
-                   "server on another machine; auto: local when a root is known")
-        ->capture_default_str()
-        ->check(CLI::IsMember({"auto", "local", "remote"}));
-    cmd.add_option("--transport", options.transport,
-                   "plain: TF framing only; tf: the TF handshake (version, RSA-OAEP session "
-                   "key, hash) and the session cipher")
-        ->capture_default_str()
-        ->check(CLI::IsMember({"plain", "tf"}));
-    cmd.add_option("--pubkey", options.pubkey,
-                   "tf with --target: the server's RSA-2048 public key (PEM)")
-        ->type_name("FILE");
-    cmd.add_option("--hash", options.hash,
-                   "tf: the server's hash string (required with --target; the embedded server "
-                   "takes any you give)")
-        ->type_name("STR");
-    cmd.add_option("--session-key-size", options.session_key_size,
-                   "tf: bytes of the random session key each connection makes (the protocol "
-                   "allows 16 to 214; try both ends to certify a server; default 32)")
-        ->type_name("N")
-        ->check(CLI::Range(std::size_t{16}, std::size_t{214}));
-    cmd.add_option("--proto-version", options.proto_version,
-                   "tf: the protocol version string sent first")
-        ->capture_default_str()
-        ->type_name("STR");
-}
-
-// A client under test instead of a server: the harness plays the server.
-void add_client_options(CLI::App& cmd, RunOptions& options) {
-    cmd.add_option("--exec", options.exec,
-                   "Certify a client: run the client scenarios, starting this driver program "
-                   "per scenario (docs/client-driver.md); {host}, {port} and {transport} are "
-                   "replaced, words are split like sh does, but no shell runs")
-        ->type_name("CMD");
-    cmd.add_flag("--exec-shell", options.exec_shell,
-                 "Give --exec's text to /bin/sh -c instead (pipes, $VARS, redirections)");
-    cmd.add_flag("--reference-client", options.reference_client,
-                 "Run the client scenarios against the project's reference client "
-                 "(xsime-conform client-driver)");
-    cmd.add_option("--client-fault", options.client_faults,
-                   "With --reference-client: start it with this deliberate fault, to test the "
-                   "client suite itself (repeatable; 'xsime-conform client-driver "
-                   "--list-client-faults')")
-        ->type_name("NAME")
-        ->allow_extra_args(false);
-}
-
-// Which scenarios run, and which failures fail the run.
+// Which scenarios run: the set, the catalogue their clause ids are checked against, and the
+// filters.
 void add_selection_options(CLI::App& cmd, RunOptions& options) {
+    const std::string group = "Selection";
+    cmd.add_option("--scenarios", options.scenarios,
+                   "The scenario set to run when no PATH is given (default: $XSIME_SCENARIOS, "
+                   "else ./scenarios, else the installed set)")
+        ->type_name("DIR")
+        ->group(group);
+    cmd.add_option("--clauses", options.clauses,
+                   "The clause catalogue the scenarios' clause ids are checked against "
+                   "(default: clauses.json in the first folder given, else the scenario set's; "
+                   "none found: ids are not checked)")
+        ->type_name("FILE")
+        ->group(group);
     // One value per occurrence: otherwise `--filter 'a.*' scenarios/` would read the folder
     // as a second glob.
     cmd.add_option("--filter", options.filters,
                    "Only ids matching this shell glob, e.g. 'delivery.*' (repeatable: any)")
         ->type_name("GLOB")
-        ->allow_extra_args(false);
+        ->allow_extra_args(false)
+        ->group(group);
     cmd.add_option("--keyword", options.keywords,
                    "Only scenarios with this keyword (repeatable: any)")
         ->type_name("WORD")
-        ->allow_extra_args(false);
+        ->allow_extra_args(false)
+        ->group(group);
     cmd.add_option("--level", options.levels,
-                   "Levels that run, comma-separated: must,should,interop (default: all; the "
-                   "others are reported as skipped)")
-        ->type_name("LEVELS");
-    cmd.add_flag("--strict", options.strict, "A failing 'should' also fails the run");
-}
-
-// Parallelism, slicing, repetition and deadlines.
-void add_schedule_options(CLI::App& cmd, RunOptions& options) {
-    cmd.add_option("-j,--jobs", options.jobs, "Scenarios run in parallel")
-        ->capture_default_str()
-        ->check(CLI::Range(1u, 256u));
+                   "Levels that run, comma-separated: must,should,interop; the others are "
+                   "reported as skipped (default: all)")
+        ->type_name("LEVELS")
+        ->group(group);
     cmd.add_option("--shard", options.shard,
                    "Run the I-th of N deterministic slices, e.g. 2/4 (for parallel CI jobs; "
                    "an empty slice passes)")
-        ->type_name("I/N");
-    cmd.add_option("--repeat", options.repeat, "Run every scenario N times")
-        ->capture_default_str()
-        ->check(CLI::Range(1u, 10000u));
-    cmd.add_option("--rerun-failures", options.rerun_failures,
-                   "Rerun a failing scenario up to N times; a later pass is reported as flaky")
-        ->capture_default_str()
-        ->check(CLI::Range(0u, 100u));
-    cmd.add_option("--timeout", options.timeout_s,
-                   "Deadline for the whole run, in seconds: running cases are stopped, the "
-                   "rest skipped, and the run exits 3")
-        ->capture_default_str()
-        ->check(CLI::Range(1u, 7u * 24 * 3600));
-    cmd.add_option("--step-timeout", options.step_timeout_ms,
-                   "Default deadline of a step, in milliseconds")
-        ->capture_default_str()
-        ->check(CLI::Range(1u, 3600u * 1000));
-    cmd.add_option("--scenario-timeout", options.scenario_timeout_ms,
-                   "Default deadline of a scenario, in milliseconds")
-        ->capture_default_str()
-        ->check(CLI::Range(1u, 3600u * 1000));
+        ->type_name("I/N")
+        ->group(group);
+    cmd.add_flag("--list", options.list, "List the scenarios that would run, and exit")
+        ->group(group);
 }
 
-// Reports, --list, the known-failure baseline and the embedded server's faults.
-void add_output_options(CLI::App& cmd, RunOptions& options) {
-    cmd.add_option("--junit", options.junit, "Write a JUnit XML report to FILE")->type_name("FILE");
-    cmd.add_option("--json", options.json, "Write a JSON report to FILE (docs/reports.md)")
-        ->type_name("FILE");
-    cmd.add_option("--html", options.html,
-                   "Write an HTML report to FILE: one self-contained page for certifiers, "
-                   "deviations first")
-        ->type_name("FILE");
-    cmd.add_option("--bundle", options.bundle,
-                   "Write a .tar.gz holding the HTML, JSON and JUnit reports, the scenario files "
-                   "that ran, the command line, the tool version and a MANIFEST of their "
-                   "SHA-256; check it with 'xsime-conform verify-bundle'")
-        ->type_name("FILE");
-    cmd.add_option("--sign", options.sign,
-                   "With --bundle: sign the MANIFEST with this unencrypted PEM private key (RSA, "
-                   "EC or Ed25519) as MANIFEST.sig")
-        ->type_name("KEY.pem");
-    cmd.add_flag("--list", options.list, "List the scenarios that would run, and exit");
-    cmd.add_option("--expect-failures", options.expect_failures,
-                   "Known-failure baseline: a file with one scenario id per line. Listed "
-                   "failures do not fail the run; a listed case that passes does")
-        ->type_name("FILE");
+// The server under test, how to reach it, and where its fixtures go.
+void add_target_options(CLI::App& cmd, RunOptions& options) {
+    const std::string group = "Target (default: the embedded reference server)";
+    cmd.add_option("--target", options.target,
+                   "The server under test, e.g. 127.0.0.1:7777 or [::1]:7777")
+        ->type_name("HOST:PORT")
+        ->group(group);
+    cmd.add_option("--root", options.root,
+                   "The target's mailbox root on this machine, where fixtures are prepared; "
+                   "without it, fixtures go through TF commands (see --fixtures)")
+        ->type_name("DIR")
+        ->check(CLI::ExistingDirectory)
+        ->group(group);
+    cmd.add_option("--fixtures", options.fixtures,
+                   "local: prepare fixtures in the root folder (the embedded server's, or "
+                   "--root); remote: through the TF commands MKDIR/TOUCH/DEL/RMDIR, as for a "
+                   "server on another machine; auto: local when a root is known")
+        ->type_name("auto|local|remote")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"auto", "local", "remote"}))
+        ->group(group);
     cmd.add_option("--server-fault", options.server_faults,
                    "Start the embedded server with this deliberate fault, to test the suite "
                    "itself (repeatable; names in docs/reference-server.md)")
         ->type_name("NAME")
-        ->allow_extra_args(false);
+        ->allow_extra_args(false)
+        ->group(group);
+}
+
+// The TF handshake and session cipher, on the target or on the embedded server.
+void add_tf_options(CLI::App& cmd, RunOptions& options) {
+    const std::string group = "TF transport";
+    cmd.add_option("--transport", options.transport,
+                   "plain: TF framing only; tf: the TF handshake (version, RSA-OAEP session "
+                   "key, hash) and the session cipher")
+        ->type_name("plain|tf")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"plain", "tf"}))
+        ->group(group);
+    cmd.add_option("--pubkey", options.pubkey,
+                   "tf with --target: the server's RSA-2048 public key (PEM)")
+        ->type_name("FILE")
+        ->group(group);
+    cmd.add_option("--hash", options.hash,
+                   "tf: the server's hash string (required with --target; the embedded server "
+                   "takes any you give)")
+        ->type_name("STR")
+        ->group(group);
+    cmd.add_option("--session-key-size", options.session_key_size,
+                   "tf: bytes of the random session key each connection makes, 16 to 214; "
+                   "try both ends to certify a server (default: 32)")
+        ->type_name("N")
+        ->check(CLI::Range(std::size_t{16}, std::size_t{214}))
+        ->group(group);
+    cmd.add_option("--proto-version", options.proto_version,
+                   "tf: the protocol version string sent first")
+        ->capture_default_str()
+        ->type_name("STR")
+        ->group(group);
+}
+
+// A client under test instead of a server: the harness plays the server.
+void add_client_options(CLI::App& cmd, RunOptions& options) {
+    const std::string group = "Client under test (instead of a server)";
+    cmd.add_option("--exec", options.exec,
+                   "Certify a client: run the client scenarios, starting this driver program "
+                   "per scenario (docs/client-driver.md); {host}, {port} and {transport} are "
+                   "replaced, words are split like sh does, but no shell runs")
+        ->type_name("CMD")
+        ->group(group);
+    cmd.add_flag("--exec-shell", options.exec_shell,
+                 "Give --exec's text to /bin/sh -c instead (pipes, $VARS, redirections)")
+        ->group(group);
+    cmd.add_flag("--reference-client", options.reference_client,
+                 "Run the client scenarios against the project's reference client "
+                 "(xsime-conform client-driver)")
+        ->group(group);
+    cmd.add_option("--client-fault", options.client_faults,
+                   "With --reference-client: start it with this deliberate fault, to test the "
+                   "client suite itself (repeatable; 'xsime-conform client-driver "
+                   "--list-client-faults')")
+        ->type_name("NAME")
+        ->allow_extra_args(false)
+        ->group(group);
+}
+
+// Parallelism, repetition and deadlines.
+void add_schedule_options(CLI::App& cmd, RunOptions& options) {
+    const std::string group = "Deadlines and retries";
+    cmd.add_option("-j,--jobs", options.jobs, "Scenarios run in parallel, 1 to 256")
+        ->type_name("N")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 256u))
+        ->group(group);
+    cmd.add_option("--timeout", options.timeout_s,
+                   "Deadline for the whole run: running cases are stopped, the rest skipped, "
+                   "and the run exits 3")
+        ->type_name("SECONDS")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 7u * 24 * 3600))
+        ->group(group);
+    cmd.add_option("--step-timeout", options.step_timeout_ms, "Deadline of a step that sets none")
+        ->type_name("MS")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 3600u * 1000))
+        ->group(group);
+    cmd.add_option("--scenario-timeout", options.scenario_timeout_ms,
+                   "Deadline of a scenario that sets none")
+        ->type_name("MS")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 3600u * 1000))
+        ->group(group);
+    cmd.add_option("--repeat", options.repeat, "Run every scenario N times")
+        ->type_name("N")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 10000u))
+        ->group(group);
+    cmd.add_option("--rerun-failures", options.rerun_failures,
+                   "Rerun a failing scenario up to N times; a later pass is reported as flaky")
+        ->type_name("N")
+        ->capture_default_str()
+        ->check(CLI::Range(0u, 100u))
+        ->group(group);
+}
+
+// Which failures fail the run.
+void add_verdict_options(CLI::App& cmd, RunOptions& options) {
+    const std::string group = "Verdict";
+    cmd.add_flag("--strict", options.strict,
+                 "A failing 'should' also fails the run (a failing 'must' always does; "
+                 "'interop' failures are warnings)")
+        ->group(group);
+    cmd.add_option("--expect-failures", options.expect_failures,
+                   "Known-failure baseline: a file with one scenario id per line. Listed "
+                   "failures do not fail the run; a listed case that passes does")
+        ->type_name("FILE")
+        ->group(group);
+}
+
+// The console, the report files and the bundle.
+void add_report_options(CLI::App& cmd, RunOptions& options) {
+    const std::string group = "Reports";
+    cmd.add_flag("-v,--verbose", options.verbose,
+                 "Print every case with its verdict and time, passes included")
+        ->group(group);
+    cmd.add_option("--junit", options.junit, "Write a JUnit XML report to FILE")
+        ->type_name("FILE")
+        ->group(group);
+    cmd.add_option("--json", options.json, "Write a JSON report to FILE (docs/reports.md)")
+        ->type_name("FILE")
+        ->group(group);
+    cmd.add_option("--html", options.html,
+                   "Write an HTML report to FILE: one self-contained page for certifiers, "
+                   "deviations first")
+        ->type_name("FILE")
+        ->group(group);
+    cmd.add_option("--bundle", options.bundle,
+                   "Write a .tar.gz holding the HTML, JSON and JUnit reports, the scenario files "
+                   "that ran, the command line, the tool version and a MANIFEST of their "
+                   "SHA-256; check it with 'xsime-conform verify-bundle'")
+        ->type_name("FILE")
+        ->group(group);
+    cmd.add_option("--sign", options.sign,
+                   "With --bundle: sign the MANIFEST with this unencrypted PEM private key (RSA, "
+                   "EC or Ed25519) as MANIFEST.sig")
+        ->type_name("KEY.pem")
+        ->group(group);
 }
 
 } // namespace
@@ -333,19 +409,16 @@ void setup_cmd_run(CLI::App& app, int& exit_code) {
                "interrupted (SIGINT/SIGTERM: the reports are still written; a second one "
                "exits at once).");
     cmd->add_option("paths", options->paths,
-                    "Scenario files or folders (default: scenarios/ in the current folder)")
+                    "Scenario files or folders (default: the scenario set, see --scenarios)")
         ->type_name("PATH");
-    cmd->add_option("--clauses", options->clauses,
-                    "The clause catalogue the scenarios' clause ids are checked against "
-                    "(default: clauses.json in the first folder given, else "
-                    "scenarios/clauses.json; none found: ids are not checked)")
-        ->type_name("FILE");
     // In this order in --help.
-    add_target_options(*cmd, *options);
-    add_client_options(*cmd, *options);
     add_selection_options(*cmd, *options);
+    add_target_options(*cmd, *options);
+    add_tf_options(*cmd, *options);
+    add_client_options(*cmd, *options);
     add_schedule_options(*cmd, *options);
-    add_output_options(*cmd, *options);
+    add_verdict_options(*cmd, *options);
+    add_report_options(*cmd, *options);
     cmd->callback([options, &exit_code] { exit_code = run(*options); });
 }
 

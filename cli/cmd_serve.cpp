@@ -247,6 +247,88 @@ int serve(const ServeOptions& options) {
     return exit_ok;
 }
 
+// The mailbox, the address, and the limits of each connection.
+void add_listening_options(CLI::App& cmd, ServeOptions& options) {
+    cmd.add_option("--root", options.root,
+                   "Mailbox root: org units are folders in it, users folders in those "
+                   "(required)")
+        ->type_name("DIR")
+        ->check(CLI::ExistingDirectory)
+        ->group("Mailbox");
+    const std::string group = "Listening";
+    cmd.add_option("--host", options.host, "Address to listen on")
+        ->type_name("ADDRESS")
+        ->capture_default_str()
+        ->group(group);
+    cmd.add_option("--port", options.port, "TCP port; 0 picks a free one")
+        ->type_name("PORT")
+        ->capture_default_str()
+        ->group(group);
+    cmd.add_option("--max-sessions", options.max_sessions,
+                   "Concurrent sessions; further connections are closed at once")
+        ->type_name("N")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber)
+        ->group(group);
+    cmd.add_option("--read-timeout-ms", options.read_timeout_ms,
+                   "Drop a client that leaves a frame half sent this long")
+        ->type_name("MS")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber)
+        ->group(group);
+    cmd.add_option("--write-timeout-ms", options.write_timeout_ms,
+                   "Drop a client whose pending write makes no progress this long")
+        ->type_name("MS")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber)
+        ->group(group);
+    cmd.add_option("--threads", options.threads, "I/O threads, 1 to 64")
+        ->type_name("N")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 64u))
+        ->group(group);
+    cmd.add_flag("--quiet", options.quiet, "Log nothing")->group(group);
+}
+
+// The TF handshake and session cipher on every connection.
+void add_tf_options(CLI::App& cmd, ServeOptions& options) {
+    const std::string group = "TF transport";
+    cmd.add_option("--transport", options.transport,
+                   "plain: TF framing only; tf: every connection runs the TF handshake "
+                   "(version, RSA-OAEP session key, hash) and the session cipher")
+        ->type_name("plain|tf")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"plain", "tf"}))
+        ->group(group);
+    cmd.add_option("--key", options.key,
+                   "tf: the server's RSA-2048 private key (PEM; `xsime-conform keygen DIR` "
+                   "makes one)")
+        ->type_name("PRIVATE.pem")
+        ->group(group);
+    cmd.add_option("--hash", options.hash, "tf: the hash string clients must send")
+        ->type_name("STR")
+        ->group(group);
+    cmd.add_option("--proto-version", options.proto_version,
+                   "tf: the protocol version clients must send first")
+        ->capture_default_str()
+        ->type_name("STR")
+        ->group(group);
+}
+
+// Deliberate faults, to test a test suite.
+void add_fault_options(CLI::App& cmd, ServeOptions& options) {
+    const std::string group = "Faults (off by default)";
+    cmd.add_option("--fault", options.faults,
+                   "Inject this deliberate fault, to test a test suite (repeatable; names in "
+                   "docs/reference-server.md)")
+        ->type_name("NAME")
+        ->allow_extra_args(false)
+        ->group(group);
+    cmd.add_flag("--list-faults", options.list_faults,
+                 "Print every fault as NAME<TAB>CLAUSE IDS<TAB>DESCRIPTION and exit")
+        ->group(group);
+}
+
 } // namespace
 
 void setup_cmd_serve(CLI::App& app, int& exit_code) {
@@ -254,50 +336,9 @@ void setup_cmd_serve(CLI::App& app, int& exit_code) {
     auto* cmd = app.add_subcommand(
         "serve", "Run the reference XSIME server on a filesystem mailbox until SIGINT/SIGTERM. "
                  "Prints 'listening on HOST:PORT' on stdout; logs go to stderr.");
-    cmd->add_option("--root", options->root,
-                    "Mailbox root: org units are folders in it, users folders in those "
-                    "(required)")
-        ->check(CLI::ExistingDirectory);
-    cmd->add_option("--host", options->host, "Address to listen on")->capture_default_str();
-    cmd->add_option("--port", options->port, "TCP port; 0 picks a free one")->capture_default_str();
-    cmd->add_option("--max-sessions", options->max_sessions,
-                    "Concurrent sessions; further connections are closed at once")
-        ->capture_default_str()
-        ->check(CLI::PositiveNumber);
-    cmd->add_option("--read-timeout-ms", options->read_timeout_ms,
-                    "Drop a client that leaves a frame half sent this long")
-        ->capture_default_str()
-        ->check(CLI::PositiveNumber);
-    cmd->add_option("--write-timeout-ms", options->write_timeout_ms,
-                    "Drop a client whose pending write makes no progress this long")
-        ->capture_default_str()
-        ->check(CLI::PositiveNumber);
-    cmd->add_option("--threads", options->threads, "I/O threads")
-        ->capture_default_str()
-        ->check(CLI::Range(1u, 64u));
-    cmd->add_flag("--quiet", options->quiet, "Log nothing");
-    cmd->add_option("--fault", options->faults,
-                    "Inject this deliberate fault, to test a test suite (repeatable; off by "
-                    "default; names in docs/reference-server.md)")
-        ->type_name("NAME")
-        ->allow_extra_args(false);
-    cmd->add_flag("--list-faults", options->list_faults,
-                  "Print every fault as NAME<TAB>CLAUSE IDS<TAB>DESCRIPTION and exit");
-    cmd->add_option("--transport", options->transport,
-                    "plain: TF framing only; tf: every connection runs the TF handshake "
-                    "(version, RSA-OAEP session key, hash) and the session cipher")
-        ->capture_default_str()
-        ->check(CLI::IsMember({"plain", "tf"}));
-    cmd->add_option("--key", options->key,
-                    "tf: the server's RSA-2048 private key (PEM; `xsime-conform keygen DIR` "
-                    "makes one)")
-        ->type_name("PRIVATE.pem");
-    cmd->add_option("--hash", options->hash, "tf: the hash string clients must send")
-        ->type_name("STR");
-    cmd->add_option("--proto-version", options->proto_version,
-                    "tf: the protocol version clients must send first")
-        ->capture_default_str()
-        ->type_name("STR");
+    add_listening_options(*cmd, *options);
+    add_tf_options(*cmd, *options);
+    add_fault_options(*cmd, *options);
     cmd->callback([options, &exit_code] { exit_code = serve(*options); });
 }
 

@@ -13,5 +13,6 @@ void setup_cmd_keygen(CLI::App& app, int& exit_code);
 void setup_cmd_client_driver(CLI::App& app, int& exit_code);
 void setup_cmd_fmt(CLI::App& app, int& exit_code);
 void setup_cmd_verify_bundle(CLI::App& app, int& exit_code);
+void setup_cmd_fuzz(CLI::App& app, int& exit_code);
 
 } // namespace xsime::cli

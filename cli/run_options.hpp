@@ -20,7 +20,9 @@ namespace xsime::cli {
 // The command line as given (setup_cmd_run binds each field to its option).
 struct RunOptions {
     std::vector<std::string> paths;
-    std::string clauses; // --clauses; "": clauses.json beside the scenarios (run_scenarios.hpp)
+    std::string clauses;   // --clauses; "": clauses.json beside the scenarios (run_scenarios.hpp)
+    std::string scenarios; // --scenarios DIR: the scenario set (scenario_home.hpp); "": look
+    bool verbose = false;  // --verbose: a line per case, passes included
     std::string target;
     std::string root;
     std::vector<std::string> filters;

@@ -1,6 +1,7 @@
 // Loading, listing and checking the scenarios `xsime-conform run` runs (run_scenarios.hpp).
 #include "cli/run_scenarios.hpp"
 
+#include "cli/scenario_home.hpp"
 #include "harness/coverage.hpp"
 
 #include <algorithm>
@@ -16,8 +17,8 @@ std::string count_of(std::size_t count) {
     return std::to_string(count) + (count == 1 ? " scenario" : " scenarios");
 }
 
-// The clause catalogue: --clauses, else clauses.json in the first folder given, else
-// scenarios/clauses.json (what `coverage` reads by default); none when neither exists.
+// The clause catalogue: --clauses, else clauses.json in the first folder given, else the
+// scenario set's (what `coverage` reads by default); none when neither exists.
 std::optional<std::filesystem::path>
 find_catalogue(const RunOptions& options, const std::vector<std::filesystem::path>& paths) {
     if (!options.clauses.empty()) {
@@ -32,9 +33,12 @@ find_catalogue(const RunOptions& options, const std::vector<std::filesystem::pat
         std::filesystem::is_regular_file(*first_folder / "clauses.json", ignored)) {
         return *first_folder / "clauses.json";
     }
-    const std::filesystem::path project = std::filesystem::path("scenarios") / "clauses.json";
-    if (std::filesystem::is_regular_file(project, ignored)) {
-        return project;
+    const auto home = find_scenario_home(scenario_home_sources(options.scenarios));
+    if (const auto* found = std::get_if<ScenarioHome>(&home)) {
+        const auto catalogue = found->dir / "clauses.json";
+        if (std::filesystem::is_regular_file(catalogue, ignored)) {
+            return catalogue;
+        }
     }
     return std::nullopt;
 }
@@ -47,8 +51,8 @@ std::optional<RunStop> check_clause_ids(const RunOptions& options,
     const auto file = find_catalogue(options, paths);
     if (!file) {
         std::cerr << "xsime-conform run: no clause catalogue (clauses.json in the first folder "
-                     "given, or scenarios/clauses.json): clause ids are not checked (see "
-                     "--clauses)\n";
+                     "given, or in the scenario set, see --scenarios): clause ids are not "
+                     "checked (see --clauses)\n";
         return std::nullopt;
     }
     auto catalogue = harness::load_clauses(*file);
@@ -86,18 +90,21 @@ std::optional<RunStop> check_clause_ids(const RunOptions& options,
 
 } // namespace
 
-std::variant<harness::LoadResult, RunStop>
-load_run_scenarios(const RunOptions& options, const std::set<std::string>& expected_failures) {
-    std::vector<std::filesystem::path> paths(options.paths.begin(), options.paths.end());
-    if (paths.empty()) {
-        std::error_code ignored;
-        if (!std::filesystem::is_directory("scenarios", ignored)) {
-            return RunStop{exit_usage, "no scenario files or folders given, and there is no "
-                                       "scenarios/ folder here; pass them as arguments (see "
-                                       "--help)"};
-        }
-        paths.emplace_back("scenarios");
+std::variant<std::vector<std::string>, RunStop> run_paths(const RunOptions& options) {
+    if (!options.paths.empty()) {
+        return options.paths;
     }
+    auto home = find_scenario_home(scenario_home_sources(options.scenarios));
+    if (const auto* error = std::get_if<std::string>(&home)) {
+        return RunStop{exit_usage, *error + " (or pass scenario files or folders)"};
+    }
+    return std::vector<std::string>{std::get<ScenarioHome>(home).dir.string()};
+}
+
+std::variant<harness::LoadResult, RunStop>
+load_run_scenarios(const RunOptions& options, const std::vector<std::string>& arguments,
+                   const std::set<std::string>& expected_failures) {
+    const std::vector<std::filesystem::path> paths(arguments.begin(), arguments.end());
     auto loaded = harness::load_scenarios(paths);
     if (auto stop = check_clause_ids(options, paths, loaded)) {
         return std::move(*stop);

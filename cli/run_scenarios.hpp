@@ -14,14 +14,19 @@
 
 namespace xsime::cli {
 
-// The scenarios of the PATH arguments (default: scenarios/ in the current folder). A scenario
-// citing a clause id the catalogue does not have is a file error too (the catalogue: --clauses,
-// else clauses.json in the first folder given, else scenarios/clauses.json; when there is none,
-// a note says once that ids are not checked). Each file error is printed on stderr, and a
-// warning for each baseline id that names no loaded scenario. Stops when no path is given and
-// there is no scenarios/ folder, or when the catalogue cannot be read.
+// The PATH arguments; without any, the scenario set's folder (scenario_home.hpp: --scenarios,
+// $XSIME_SCENARIOS, ./scenarios, the installed set). Stops when there is none, naming every
+// place it looked.
+std::variant<std::vector<std::string>, RunStop> run_paths(const RunOptions& options);
+
+// The scenarios of `paths` (run_paths). A scenario citing a clause id the catalogue does not
+// have is a file error too (the catalogue: --clauses, else clauses.json in the first folder
+// given, else the scenario set's clauses.json; when there is none, a note says once that ids
+// are not checked). Each file error is printed on stderr, and a warning for each baseline id
+// that names no loaded scenario. Stops when the catalogue cannot be read.
 std::variant<harness::LoadResult, RunStop>
-load_run_scenarios(const RunOptions& options, const std::set<std::string>& expected_failures);
+load_run_scenarios(const RunOptions& options, const std::vector<std::string>& paths,
+                   const std::set<std::string>& expected_failures);
 
 // --list: one line per planned scenario (id, level, name, why it is skipped), then the count.
 void list_plan(const std::vector<harness::Planned>& planned);

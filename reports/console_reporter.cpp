@@ -114,8 +114,8 @@ std::string pad(std::string_view text, std::size_t width) {
 
 } // namespace
 
-ConsoleReporter::ConsoleReporter(std::ostream& out, bool tty, bool color)
-    : out_(out), tty_(tty), color_(tty && color) {}
+ConsoleReporter::ConsoleReporter(std::ostream& out, bool tty, bool color, bool verbose)
+    : out_(out), tty_(tty), color_(tty && color), verbose_(verbose) {}
 
 std::string ConsoleReporter::paint(std::string_view text, std::string_view sgr) const {
     if (!color_) {
@@ -210,6 +210,60 @@ void ConsoleReporter::print_case_details(const CaseResult& result) {
     }
 }
 
+// " (0.12 s)" after a case's name with --verbose, else nothing.
+std::string ConsoleReporter::timing(const CaseResult& result) const {
+    if (!verbose_) {
+        return "";
+    }
+    const auto centiseconds = (result.duration.count() + 5'000) / 10'000;
+    const auto fraction = std::to_string(centiseconds % 100);
+    return " (" + std::to_string(centiseconds / 100) + "." + (fraction.size() < 2 ? "0" : "") +
+           fraction + " s)";
+}
+
+// The line a case gets as it ends: failures and surprises always, with their details; with
+// --verbose also plain passes and skipped cases, one line each.
+void ConsoleReporter::print_case_line(const CaseResult& result) {
+    if (result.verdict == Verdict::fail && result.baseline == Baseline::expected_fail) {
+        out_ << paint("XFAIL", yellow) << ' ' << title(result) << timing(result)
+             << ": expected failure (baseline)";
+        if (!result.message.empty()) {
+            out_ << ": " << one_line(result.message);
+        }
+        out_ << '\n';
+    } else if (result.verdict == Verdict::fail) {
+        out_ << paint("FAIL ", result.level == Level::interop ? yellow : red) << ' '
+             << title(result) << timing(result) << '\n';
+        print_case_details(result);
+    } else if (result.verdict == Verdict::error) {
+        out_ << paint("ERROR", magenta) << ' ' << title(result) << timing(result) << '\n';
+        print_case_details(result);
+    } else if (result.verdict == Verdict::pass) {
+        const bool unexpected = result.baseline == Baseline::unexpected_pass;
+        if (unexpected) {
+            out_ << paint("XPASS", red) << ' ' << title(result) << timing(result)
+                 << ": passed, but the baseline lists it as failing; update the baseline\n";
+        }
+        if (result.flaky) {
+            const std::uint32_t failures = result.attempts > 1 ? result.attempts - 1 : 1;
+            out_ << paint("FLAKY", yellow) << ' ' << title(result) << timing(result) << ": failed "
+                 << failures << (failures == 1 ? " time" : " times") << ", then passed";
+            if (!result.message.empty()) { // the runner keeps what the first failure said
+                out_ << " (first failure: " << one_line(result.message) << ")";
+            }
+            out_ << '\n';
+        }
+        if (verbose_ && !unexpected && !result.flaky) {
+            out_ << paint("PASS ", green) << ' ' << one_line(result.id) << repetition_note(result)
+                 << timing(result) << '\n';
+        }
+    } else if (verbose_ && result.verdict == Verdict::skipped) {
+        out_ << "SKIP  " << one_line(result.id) << repetition_note(result) << ": "
+             << (result.skip_reason.empty() ? "no reason given" : one_line(result.skip_reason))
+             << '\n';
+    }
+}
+
 void ConsoleReporter::on_case(const CaseResult& result, std::size_t done, std::size_t total) {
     const std::lock_guard lock(mutex_);
     // Cases finish on several threads; a late caller must not move the counter back.
@@ -218,36 +272,7 @@ void ConsoleReporter::on_case(const CaseResult& result, std::size_t done, std::s
         ++failed_;
     }
     clear_progress();
-
-    if (result.verdict == Verdict::fail && result.baseline == Baseline::expected_fail) {
-        out_ << paint("XFAIL", yellow) << ' ' << title(result) << ": expected failure (baseline)";
-        if (!result.message.empty()) {
-            out_ << ": " << one_line(result.message);
-        }
-        out_ << '\n';
-    } else if (result.verdict == Verdict::fail) {
-        out_ << paint("FAIL ", result.level == Level::interop ? yellow : red) << ' '
-             << title(result) << '\n';
-        print_case_details(result);
-    } else if (result.verdict == Verdict::error) {
-        out_ << paint("ERROR", magenta) << ' ' << title(result) << '\n';
-        print_case_details(result);
-    } else if (result.verdict == Verdict::pass) {
-        if (result.baseline == Baseline::unexpected_pass) {
-            out_ << paint("XPASS", red) << ' ' << title(result)
-                 << ": passed, but the baseline lists it as failing; update the baseline\n";
-        }
-        if (result.flaky) {
-            const std::uint32_t failures = result.attempts > 1 ? result.attempts - 1 : 1;
-            out_ << paint("FLAKY", yellow) << ' ' << title(result) << ": failed " << failures
-                 << (failures == 1 ? " time" : " times") << ", then passed";
-            if (!result.message.empty()) { // the runner keeps what the first failure said
-                out_ << " (first failure: " << one_line(result.message) << ")";
-            }
-            out_ << '\n';
-        }
-    }
-
+    print_case_line(result);
     if (tty_) {
         draw_progress(result.id, total);
     }

@@ -17,8 +17,9 @@ namespace xsime::reports {
 class ConsoleReporter {
 public:
     // `tty`: `out` is a terminal, so a progress line is kept at the bottom. Colour is used
-    // only when both `tty` and `color` are set: logs and pipes get plain text.
-    ConsoleReporter(std::ostream& out, bool tty, bool color);
+    // only when both `tty` and `color` are set: logs and pipes get plain text. `verbose`
+    // (run --verbose): every case gets a line with its verdict and time, passes included.
+    ConsoleReporter(std::ostream& out, bool tty, bool color, bool verbose = false);
 
     // Each may be called from any thread; output from concurrent calls never interleaves.
     void on_start(std::size_t total);
@@ -32,7 +33,9 @@ private:
     void clear_progress();
     void draw_progress(std::string_view current, std::size_t total);
     std::string paint(std::string_view text, std::string_view sgr) const;
+    void print_case_line(const harness::CaseResult& result);
     void print_case_details(const harness::CaseResult& result);
+    std::string timing(const harness::CaseResult& result) const;
     void print_counts(const harness::RunResult& run, const harness::Outcome& outcome);
     void print_recap(const harness::RunResult& run, const harness::Outcome& outcome);
     void print_deviations(const harness::RunResult& run, const harness::Outcome& outcome);
@@ -43,6 +46,7 @@ private:
     std::ostream& out_;
     bool tty_;
     bool color_;
+    bool verbose_;
     std::size_t progress_width_ = 0; // characters of the progress line now on screen
     std::size_t done_ = 0;
     std::size_t failed_ = 0;
