@@ -194,48 +194,88 @@ int fuzz(const FuzzOptions& o) {
     return result.findings.empty() ? exit_ok : exit_nonconformant;
 }
 
+// Where the fuzzer attacks: options grouped as `run` groups them.
+void add_target_options(CLI::App& cmd, FuzzOptions& o) {
+    const std::string target = "Target (default: the embedded reference server)";
+    cmd.add_option("--target", o.reach.target, "The server to attack, e.g. 127.0.0.1:7777")
+        ->type_name("HOST:PORT")
+        ->group(target);
+    cmd.add_option("--exec", o.exec,
+                   "Start the server: a command with {port} (e.g. \"./srv --port {port}\"); "
+                   "restarted after a crash")
+        ->type_name("CMD")
+        ->group(target);
+    cmd.add_option("--root", o.reach.root,
+                   "The server's mailbox root on this machine, for local fixtures (else they "
+                   "go through TF commands)")
+        ->type_name("DIR")
+        ->group(target);
+    cmd.add_option("--fixtures", o.reach.fixtures, "Where fixtures are made: auto, local or remote")
+        ->type_name("auto|local|remote")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"auto", "local", "remote"}))
+        ->group(target);
+    cmd.add_option("--server-fault", o.reach.server_faults,
+                   "Embedded server only: inject this fault (repeatable)")
+        ->type_name("NAME")
+        ->group(target);
+    const std::string tf = "TF transport";
+    cmd.add_option("--transport", o.reach.transport, "plain or tf")
+        ->type_name("plain|tf")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"plain", "tf"}))
+        ->group(tf);
+    cmd.add_option("--pubkey", o.reach.pubkey, "tf: the server's RSA public key (PEM)")
+        ->type_name("FILE")
+        ->group(tf);
+    cmd.add_option("--hash", o.reach.hash, "tf: the hash string")->type_name("STR")->group(tf);
+    cmd.add_option("--proto-version", o.reach.proto_version, "tf: the protocol version")
+        ->type_name("STR")
+        ->capture_default_str()
+        ->group(tf);
+    cmd.add_option("--session-key-size", o.reach.session_key_size,
+                   "tf: bytes of the random session key, 16 to 214 (default: 32)")
+        ->type_name("N")
+        ->check(CLI::Range(std::size_t{16}, std::size_t{214}))
+        ->group(tf);
+}
+
+// How long, how, and where the findings go.
+void add_campaign_options(CLI::App& cmd, FuzzOptions& o) {
+    const std::string campaign = "Campaign";
+    cmd.add_option("--seed", o.seed, "Seed of every random choice")
+        ->type_name("N")
+        ->capture_default_str()
+        ->group(campaign);
+    cmd.add_option("--duration", o.duration, "How long to fuzz: 20s, 10m, 8h")
+        ->type_name("TIME")
+        ->capture_default_str()
+        ->group(campaign);
+    cmd.add_option("--max-cases", o.max_cases, "Stop after this many cases (default: no limit)")
+        ->type_name("N")
+        ->group(campaign);
+    cmd.add_option("--reply-timeout-ms", o.reply_timeout_ms,
+                   "How long an answer may take before it counts as missing")
+        ->type_name("MS")
+        ->capture_default_str()
+        ->check(CLI::Range(10u, 60'000u))
+        ->group(campaign);
+    cmd.add_option("--findings", o.findings, "Folder of the findings (DIR/fuzz/*.json)")
+        ->type_name("DIR")
+        ->capture_default_str()
+        ->group("Findings");
+}
+
 } // namespace
 
 void setup_cmd_fuzz(CLI::App& app, int& exit_code) {
     auto o = std::make_shared<FuzzOptions>();
     auto* cmd = app.add_subcommand(
         "fuzz", "Attack a live XSIME server with mutated sessions; write each crash, hang or "
-                "spec violation found as a scenario that `run` replays (docs/network-fuzzer.md)");
-    cmd->add_option("--target", o->reach.target,
-                    "HOST:PORT of the server (default: the embedded "
-                    "reference server)");
-    cmd->add_option("--exec", o->exec,
-                    "Start the server: a command with {port} (e.g. \"./srv "
-                    "--port {port}\"); restarted after a crash")
-        ->type_name("CMD");
-    cmd->add_option("--root", o->reach.root,
-                    "The server's mailbox root on this machine, for "
-                    "local fixtures (else they go through TF commands)");
-    cmd->add_option("--fixtures", o->reach.fixtures, "auto, local or remote")
-        ->capture_default_str()
-        ->check(CLI::IsMember({"auto", "local", "remote"}));
-    cmd->add_option("--transport", o->reach.transport, "plain or tf")
-        ->capture_default_str()
-        ->check(CLI::IsMember({"plain", "tf"}));
-    cmd->add_option("--pubkey", o->reach.pubkey, "tf: the server's public key (PEM)");
-    cmd->add_option("--hash", o->reach.hash, "tf: the hash string");
-    cmd->add_option("--proto-version", o->reach.proto_version, "tf: the protocol version")
-        ->capture_default_str();
-    cmd->add_option("--session-key-size", o->reach.session_key_size, "tf: session key bytes");
-    cmd->add_option("--seed", o->seed, "Seed of every random choice")->capture_default_str();
-    cmd->add_option("--duration", o->duration, "How long to fuzz: 20s, 10m, 8h")
-        ->capture_default_str();
-    cmd->add_option("--max-cases", o->max_cases, "Stop after this many cases (0: no limit)")
-        ->capture_default_str();
-    cmd->add_option("--findings", o->findings, "Folder of the findings (DIR/fuzz/*.json)")
-        ->capture_default_str();
-    cmd->add_option("--server-fault", o->reach.server_faults,
-                    "Embedded server only: inject this fault (repeatable)")
-        ->type_name("NAME");
-    cmd->add_option("--reply-timeout-ms", o->reply_timeout_ms,
-                    "How long an answer may take before it counts as missing")
-        ->capture_default_str()
-        ->check(CLI::Range(10u, 60'000u));
+                "spec violation found as a scenario that `run` replays (docs/network-fuzzer.md). "
+                "Exit codes: 0 no finding, 1 findings, 2 usage error, 3 harness fault");
+    add_target_options(*cmd, *o);
+    add_campaign_options(*cmd, *o);
     cmd->callback([o, &exit_code] { exit_code = fuzz(*o); });
 }
 
