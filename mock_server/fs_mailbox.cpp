@@ -163,6 +163,12 @@ FsMailbox::Located FsMailbox::locate_user(const std::string& org_rel, std::strin
     const std::string path = org_rel.empty()   ? *normal
                              : normal->empty() ? org_rel
                                                : org_rel + "/" + *normal;
+    if (in_temporary_folder(path)) { // before the walk, as in open_org_unit
+        return {Lookup::missing,
+                {},
+                std::move(*normal),
+                shown(path) + " is the server's temporary folder"};
+    }
     Resolution r = resolve_beneath(root_fd_.get(), root_, path);
     if (r.found != Lookup::ok) {
         return {r.found, {}, std::move(*normal), std::move(r.reason)};
@@ -243,11 +249,15 @@ std::variant<OrgUnitRef, MailboxError> FsMailbox::open_org_unit(std::string_view
     if (!normal) {
         return MailboxError{"org unit: '" + std::string(path) + "' climbs above the root"};
     }
+    // The temporary folder is the server's own; a user there would see half messages. Checked
+    // before the walk too, so that nothing in it is even looked at.
+    if (in_temporary_folder(*normal)) {
+        return MailboxError{"org unit: " + shown(*normal) + " is the server's temporary folder"};
+    }
     Resolution r = resolve_beneath(root_fd_.get(), root_, *normal);
     if (r.found != Lookup::ok) {
         return MailboxError{"org unit: " + r.reason};
     }
-    // The temporary folder is the server's own; a user there would see half messages.
     if (in_temporary_folder(r.rel)) {
         return MailboxError{"org unit: " + shown(r.rel) + " is the server's temporary folder"};
     }

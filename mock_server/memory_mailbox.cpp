@@ -229,6 +229,13 @@ Resolved resolve(MemoryTree& tree, const PathParts& base, std::string_view rel,
                 std::move(*name),
                 quoted(shown(target)) + " resolves outside " + quoted(shown(base))};
     }
+    // The server's own folder: refused before anything in it is looked at.
+    if (in_tmp(real.real)) {
+        return {Found::missing,
+                {},
+                std::move(*name),
+                quoted(shown(real.real)) + " is the server's temporary folder"};
+    }
     tree.record(Touch::read, operation, real.real);
     if (real.node == nullptr) {
         return {Found::missing,
@@ -250,10 +257,6 @@ std::variant<OrgUnitRef, MailboxError> MemoryMailbox::open_org_unit(std::string_
         resolve(tree_, {}, path, "open_org_unit", [this](const PathParts& p) { return shown(p); });
     if (r.found != Found::ok) {
         return MailboxError{"org unit: " + r.reason};
-    }
-    if (in_tmp(r.dir)) {
-        return MailboxError{"org unit: " + quoted(shown(r.dir)) +
-                            " is the server's temporary folder"};
     }
     return OrgUnitRef{shown(r.dir)};
 }
@@ -296,9 +299,6 @@ std::variant<UserRef, MailboxError> MemoryMailbox::open_user(const OrgUnitRef& o
     if (r.name.empty() || r.dir == *base) {
         return MailboxError{"user: '" + std::string(name) + "' names the org unit " +
                             quoted(org.dir) + " itself"};
-    }
-    if (in_tmp(r.dir)) {
-        return MailboxError{"user: " + quoted(shown(r.dir)) + " is the server's temporary folder"};
     }
     if (auto error = ensure_mailbox(r.dir, "open_user")) {
         return MailboxError{"user: " + *error};
@@ -365,7 +365,7 @@ MemoryMailbox::deliver(const OrgUnitRef& org, std::string_view sender,
         if (r.found == Found::refused) {
             return MailboxError{"recipient: " + r.reason};
         }
-        if (r.found == Found::missing || r.name.empty() || r.dir == *base || in_tmp(r.dir)) {
+        if (r.found == Found::missing || r.name.empty() || r.dir == *base) {
             report.missing += seen.insert("missing:" + r.name).second ? 1 : 0;
             continue;
         }

@@ -128,6 +128,25 @@ TEST_F(MemoryMailboxTest, TouchedPathsNameEveryReadAndWrite) {
     EXPECT_TRUE(box_.touched().empty());
 }
 
+// Found by session_core_fuzz: a path into the temporary folder was looked up before it was
+// refused. Now it is refused first, whatever asks: nothing in the folder is even read.
+TEST_F(MemoryMailboxTest, NothingInTheTemporaryFolderIsLookedAt) {
+    box_.make_folders("/.xsime-tmp/x");
+    box_.make_user("/org", "alice");
+    box_.clear_touched();
+    for (const char* path : {"/.xsime-tmp/x", ".xsime-tmp//x/", "/org/../.xsime-tmp/x"}) {
+        EXPECT_TRUE(std::holds_alternative<MailboxError>(box_.open_org_unit(path))) << path;
+    }
+    const auto root = org("/");
+    EXPECT_TRUE(std::holds_alternative<MailboxError>(box_.open_user(root, ".xsime-tmp/x")));
+    const auto report = std::get<DeliveryReport>(
+        box_.deliver(root, "org/alice", std::vector<std::string>{".xsime-tmp/x"}, now_, "m"));
+    EXPECT_EQ(report.missing, 1u);
+    for (const auto& touch : box_.touched()) {
+        EXPECT_FALSE(touch.path.starts_with("/.xsime-tmp/")) << touch.path;
+    }
+}
+
 TEST_F(MemoryMailboxTest, RefsFromAnotherMailboxAreRefused) {
     box_.make_user("/org", "bob");
     const OrgUnitRef foreign{"/somewhere/else"};
