@@ -32,7 +32,7 @@ std::variant<std::string, StepDocsError> with_step_schemas(const std::string& sc
         defs[name] = std::get<JsonDocument>(std::move(fragment)).root;
         Json properties = Json::object();
         if (kind->uses_session) {
-            properties["session"] = {{"$ref", "#/$defs/session"},
+            properties["session"] = {{"$ref", "#/$defs/session_ref"},
                                      {"description", "A declared session; may be omitted when "
                                                      "exactly one is declared."}};
         }

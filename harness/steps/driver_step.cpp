@@ -162,10 +162,10 @@ constexpr std::string_view driver_schema = R"json({
       }
     },
     "text": {
-      "$ref": "#/$defs/expandable"
+      "$ref": "#/$defs/text_or_fill"
     },
     "text_hex": {
-      "$ref": "#/$defs/hex"
+      "$ref": "#/$defs/hex_or_fill"
     }
   }
 })json";

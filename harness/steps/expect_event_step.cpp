@@ -188,10 +188,10 @@ constexpr std::string_view expect_event_schema = R"json({
       "$ref": "#/$defs/expandable"
     },
     "text": {
-      "$ref": "#/$defs/expandable"
+      "$ref": "#/$defs/text_or_fill"
     },
     "text_hex": {
-      "$ref": "#/$defs/hex"
+      "$ref": "#/$defs/hex_or_fill"
     },
     "timestamp": {
       "$ref": "#/$defs/u64_or_reference"

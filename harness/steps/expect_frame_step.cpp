@@ -161,10 +161,10 @@ constexpr std::string_view expect_frame_schema = R"json({
       "$ref": "#/$defs/i32"
     },
     "payload": {
-      "$ref": "#/$defs/expandable"
+      "$ref": "#/$defs/text_or_fill"
     },
     "payload_hex": {
-      "$ref": "#/$defs/hex"
+      "$ref": "#/$defs/hex_or_fill"
     },
     "payload_regex": {
       "$ref": "#/$defs/regex"

@@ -58,10 +58,10 @@ constexpr std::string_view push_schema = R"json({
       "$ref": "#/$defs/expandable"
     },
     "text": {
-      "$ref": "#/$defs/expandable"
+      "$ref": "#/$defs/text_or_fill"
     },
     "text_hex": {
-      "$ref": "#/$defs/hex"
+      "$ref": "#/$defs/hex_or_fill"
     }
   },
   "oneOf": [
