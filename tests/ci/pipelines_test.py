@@ -84,6 +84,51 @@ def check_commands(where, script, repo, binary, presets, help_cache):
                       f"{where}: CMake preset '{words[i + 1]}' does not exist")
 
 
+def check_clusterfuzzlite(repo):
+    """The ClusterFuzzLite workflow uses the build in .clusterfuzzlite/ as it is configured."""
+    workflow = yaml.safe_load((repo / "ci/examples/clusterfuzzlite.yml").read_text())
+    project = yaml.safe_load((repo / ".clusterfuzzlite/project.yaml").read_text())
+    check((repo / ".clusterfuzzlite/build.sh").is_file() and
+          (repo / ".clusterfuzzlite/Dockerfile").is_file(),
+          ".clusterfuzzlite/ lacks build.sh or Dockerfile")
+    triggers = workflow.get("on", workflow.get(True)) or {}
+    crons = {entry["cron"] for entry in triggers.get("schedule", [])}
+    check("pull_request" in triggers, "clusterfuzzlite.yml: no pull_request trigger")
+    modes = set()
+    for name, job in workflow["jobs"].items():
+        where = f"clusterfuzzlite.yml job {name}"
+        condition = str(job.get("if", ""))
+        for cron in re.findall(r"github\.event\.schedule == '([^']*)'", condition):
+            check(cron in crons, f"{where}: its if names the cron '{cron}', not a schedule")
+        steps = job["steps"]
+        build = [s for s in steps if str(s.get("uses", "")).startswith(
+            "google/clusterfuzzlite/actions/build_fuzzers@")]
+        run = [s for s in steps if str(s.get("uses", "")).startswith(
+            "google/clusterfuzzlite/actions/run_fuzzers@")]
+        check(len(build) == 1 and len(run) == 1, f"{where}: not one build and one run step")
+        if not (build and run):
+            continue
+        check(build[0]["with"].get("language") == project["language"],
+              f"{where}: build language is not project.yaml's ({project['language']})")
+        matrix = job.get("strategy", {}).get("matrix", {})
+        sanitizers = set(matrix.get("sanitizer", [])) | {
+            entry["sanitizer"] for entry in matrix.get("include", [])}
+        check(sanitizers, f"{where}: no sanitizer in the matrix")
+        for sanitizer in sanitizers - {"coverage"}:
+            check(sanitizer in project["sanitizers"],
+                  f"{where}: sanitizer {sanitizer} is not in project.yaml")
+        mode = str(run[0]["with"].get("mode"))
+        mode_values = {str(e["mode"]) for e in matrix.get("include", [])} if "matrix" in mode else {mode}
+        for value in mode_values:
+            check(value in ("code-change", "batch", "prune", "coverage"),
+                  f"{where}: unknown run_fuzzers mode {value}")
+        modes |= mode_values
+        seconds = run[0]["with"].get("fuzz-seconds")
+        check(isinstance(seconds, int) and seconds > 0, f"{where}: fuzz-seconds is not a count")
+    check(modes == {"code-change", "batch", "prune", "coverage"},
+          f"clusterfuzzlite.yml: modes {sorted(modes)}, expected code-change, batch, prune, coverage")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repo", required=True, type=pathlib.Path)
@@ -117,6 +162,7 @@ def main():
     for where, script in scripts_of_gitlab(gitlab):
         check_commands("gitlab-ci.yml " + where, script, repo, args.binary, presets, help_cache)
 
+    check_clusterfuzzlite(repo)
     check("run" in help_cache, "no pipeline calls 'xsime-conform run'")
     for failure in failures:
         print("FAIL:", failure)
