@@ -15,11 +15,13 @@ namespace {
 using namespace xsime::protocol;
 using xsime::fuzz::require;
 
+// Mode bit 6's message limit: over-limit lengths are reached often.
+constexpr std::size_t small_limit = 16;
+
 struct Outcome {
     std::vector<std::string> messages;
     std::optional<std::string> error; // sticky: nothing is decoded after it
     std::size_t missing = 0;          // only meaningful without an error
-    friend bool operator==(const Outcome&, const Outcome&) = default;
     // Outcomes are reused across inputs: the vector keeps its capacity, so a run does not
     // allocate and free the same buffer for every input (under ASan each fresh allocation costs
     // a stack trace and, through the quarantine, new pages). Cleared again before the input
@@ -32,7 +34,60 @@ struct Outcome {
     }
 };
 
-void drain(TfDecoder& decoder, Outcome& outcome) {
+// Where a decode's results go: stored (the whole input's decode), or compared one by one with
+// the stored ones as they come (the chunked and the handed-over decodes), so that those keep
+// nothing.
+class Sink {
+public:
+    // Stores every message in `outcome`.
+    explicit Sink(Outcome& outcome) : outcome_(outcome) {}
+    // Checks every message against `expected`, in order; outcome_ gets the error and the end
+    // state only. `what` names the decode in a failed property.
+    Sink(Outcome& outcome, const Outcome& expected, const char* what)
+        : outcome_(outcome), expected_(&expected), what_(what) {}
+
+    Outcome& outcome() { return outcome_; }
+
+    void message(std::string&& body) {
+        if (expected_ == nullptr) {
+            outcome_.messages.push_back(std::move(body));
+            return;
+        }
+        require(seen_ < expected_->messages.size() && expected_->messages[seen_] == body, what_);
+        ++seen_;
+    }
+
+    // After the decode: every expected message was seen, and the end states agree.
+    void finish() const {
+        if (expected_ == nullptr) {
+            return;
+        }
+        require(seen_ == expected_->messages.size() && outcome_.error == expected_->error &&
+                    outcome_.missing == expected_->missing,
+                what_);
+    }
+
+private:
+    Outcome& outcome_;
+    const Outcome* expected_ = nullptr;
+    const char* what_ = "";
+    std::size_t seen_ = 0;
+};
+
+// Decoders for the whole run, reset for each decode: they keep their buffers' memory, so a
+// decode does not allocate it again. Two per limit: the hand-over needs a second one.
+TfDecoder& fresh_decoder(std::size_t limit, int which) {
+    static TfDecoder small[2] = {TfDecoder(small_limit), TfDecoder(small_limit)};
+    static TfDecoder large[2] = {TfDecoder(tf_default_max_message),
+                                 TfDecoder(tf_default_max_message)};
+    auto& decoder = limit == tf_default_max_message ? large[which] : small[which];
+    require(limit == tf_default_max_message || limit == small_limit, "a limit the decoders have");
+    decoder.reset();
+    return decoder;
+}
+
+void drain(TfDecoder& decoder, Sink& sink) {
+    auto& outcome = sink.outcome();
     while (!outcome.error) {
         auto result = decoder.next();
         if (auto* need = std::get_if<NeedMore>(&result)) {
@@ -40,7 +95,7 @@ void drain(TfDecoder& decoder, Outcome& outcome) {
             return;
         }
         if (auto* body = std::get_if<std::string>(&result)) {
-            outcome.messages.push_back(std::move(*body));
+            sink.message(std::move(*body));
         } else {
             outcome.error = std::move(std::get<TfError>(result).reason);
             outcome.missing = 0; // a NeedMore from an earlier chunk no longer applies
@@ -53,47 +108,64 @@ void drain(TfDecoder& decoder, Outcome& outcome) {
     }
 }
 
-void decode(std::string_view input, std::size_t chunk, std::size_t limit, Outcome& outcome) {
-    TfDecoder decoder(limit);
+// Checks, once drained, what the decoder says it still holds against the bytes the messages
+// did not use.
+void check_rest(const TfDecoder& decoder, std::size_t input_size, std::size_t used,
+                const Outcome& outcome) {
+    if (outcome.error) {
+        return;
+    }
+    require(used <= input_size, "messages within the input");
+    const std::size_t rest = input_size - used;
+    require(decoder.mid_frame() == (rest > 0), "mid_frame() == bytes of a partial message");
+    require(rest < tf_length_size ? outcome.missing == tf_length_size - rest : outcome.missing > 0,
+            "NeedMore counts the missing bytes");
+}
+
+// Bytes on the wire of the messages decoded so far (the stored ones: the whole decode's).
+std::size_t wire_size(const std::vector<std::string>& messages) {
+    std::size_t used = 0;
+    for (const auto& message : messages) {
+        used += tf_length_size + message.size();
+    }
+    return used;
+}
+
+void decode(std::string_view input, std::size_t chunk, std::size_t limit, Sink& sink,
+            const Outcome& whole) {
+    auto& decoder = fresh_decoder(limit, 0);
+    auto& outcome = sink.outcome();
     outcome.clear();
     for (std::size_t at = 0; at < input.size() && !outcome.error; at += chunk) {
         decoder.feed(input.substr(at, chunk));
-        drain(decoder, outcome);
+        drain(decoder, sink);
     }
     if (input.empty()) {
-        drain(decoder, outcome);
+        drain(decoder, sink);
     }
-    if (!outcome.error) {
-        // What is left after the decoded messages is exactly the partial one still buffered.
-        std::size_t used = 0;
-        for (const auto& message : outcome.messages) {
-            used += tf_length_size + message.size();
-        }
-        require(used <= input.size(), "messages within the input");
-        const std::size_t rest = input.size() - used;
-        require(decoder.mid_frame() == (rest > 0), "mid_frame() == bytes of a partial message");
-        require(rest < tf_length_size ? outcome.missing == tf_length_size - rest
-                                      : outcome.missing > 0,
-                "NeedMore counts the missing bytes");
-    }
+    sink.finish();
+    // What is left after the decoded messages is exactly the partial one still buffered (a
+    // compared decode has the whole one's messages, checked above).
+    check_rest(decoder, input.size(), wire_size(whole.messages), outcome);
 }
 
 // Decodes the first message with one decoder, then hands the rest over with take_buffered,
 // as a session does when XSIME_START switches the connection to XSIME frames and back.
-void decode_with_handover(std::string_view input, std::size_t limit, Outcome& outcome) {
-    TfDecoder first(limit);
+void decode_with_handover(std::string_view input, std::size_t limit, Sink& sink) {
+    auto& first = fresh_decoder(limit, 0);
     first.feed(input);
-    outcome.clear();
+    sink.outcome().clear();
     auto result = first.next();
     if (auto* body = std::get_if<std::string>(&result)) {
-        outcome.messages.push_back(std::move(*body));
-        TfDecoder second(limit);
+        sink.message(std::move(*body));
+        auto& second = fresh_decoder(limit, 1);
         second.feed(first.take_buffered());
         require(!first.mid_frame(), "take_buffered() empties the decoder");
-        drain(second, outcome);
+        drain(second, sink);
     } else {
-        drain(first, outcome);
+        drain(first, sink);
     }
+    sink.finish();
 }
 
 } // namespace
@@ -107,18 +179,29 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // that over-limit lengths are reached often.
     const auto mode = in.take_byte();
     const std::size_t chunk = xsime::fuzz::bits(mode, 0, 6) + 1;
-    const std::size_t limit = xsime::fuzz::bits(mode, 6, 1) != 0 ? 16 : tf_default_max_message;
+    const std::size_t limit =
+        xsime::fuzz::bits(mode, 6, 1) != 0 ? small_limit : tf_default_max_message;
     const auto input = in.take_rest();
 
-    static Outcome chunked;
+    // The whole input first, its messages kept; then the chunked decode and the hand-over,
+    // each checked against them message by message.
     static Outcome whole;
-    static Outcome handed_over;
-    decode(input, chunk, limit, chunked);
-    decode(input, input.empty() ? 1 : input.size(), limit, whole);
-    require(chunked == whole, "chunked == whole");
-    decode_with_handover(input, limit, handed_over);
-    require(handed_over == whole, "take_buffered() hand-over == whole");
-    for (const auto& message : chunked.messages) {
+    static Outcome other; // the end state of a checked decode
+    Sink keep(whole);
+    decode(input, input.empty() ? 1 : input.size(), limit, keep, whole);
+    // An input no longer than a chunk is fed in one piece either way: the same calls, so the
+    // chunked decode would repeat the whole one.
+    if (chunk < input.size()) {
+        Sink chunked(other, whole, "chunked == whole");
+        decode(input, chunk, limit, chunked, whole);
+    }
+    // Without a first message there is nothing to hand over: the hand-over decode would make
+    // the whole one's calls again.
+    if (!whole.messages.empty()) {
+        Sink handed_over(other, whole, "take_buffered() hand-over == whole");
+        decode_with_handover(input, limit, handed_over);
+    }
+    for (const auto& message : whole.messages) {
         require(message.size() <= limit, "messages within the limit");
         const auto bytes = encode_tf_message(message);
         const auto step = decode_tf_message(bytes, limit);
@@ -126,8 +209,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         require(again != nullptr && *again == message && step.consumed == bytes.size(),
                 "a message re-encoded decodes to itself");
     }
-    chunked.clear();
     whole.clear();
-    handed_over.clear();
+    other.clear();
     return 0;
 }

@@ -23,6 +23,11 @@ public:
             head_ = 0;
         }
     }
+    // Empties the queue and keeps its memory for what is appended next.
+    void clear() {
+        data_.clear();
+        head_ = 0;
+    }
     // Everything still buffered, leaving the queue empty (handed to the next decoder
     // when the connection switches between TF commands and XSIME frames).
     std::string take_all() {

@@ -18,10 +18,6 @@ struct BodyRule {
     bool fatal = false;
 };
 
-std::string sz_text(Header header) {
-    return "sz " + std::to_string(header.sz);
-}
-
 BodyRule sized_payload(Header header) {
     if (header.sz < 0) {
         return {0, ErrorKind::negative_size, true};
@@ -74,40 +70,64 @@ BodyRule body_rule(Header header, Direction direction) {
     return unknown(header);
 }
 
-std::string unknown_reason(Header header, Direction direction, const BodyRule& rule) {
-    std::string what;
+// The error texts are built into one string reserved up front: an error is built per bad frame,
+// and every temporary of a chain of `+` is an allocation (under a fuzzer's ASan, one with a
+// stack trace).
+constexpr std::size_t reason_capacity = 128;
+
+void append_sz(std::string& out, Header header) {
+    out += "sz ";
+    out += std::to_string(header.sz);
+}
+
+void append_unknown_reason(std::string& out, Header header, Direction direction,
+                           const BodyRule& rule) {
     if (is_known_opcode(header.opcode)) {
-        what = "opcode " + describe_opcode(header.opcode) +
-               (direction == Direction::to_client ? " is not sent by servers"
-                                                  : " is not sent by clients");
+        out += "opcode ";
+        out += describe_opcode(header.opcode);
+        out += direction == Direction::to_client ? " is not sent by servers"
+                                                 : " is not sent by clients";
     } else {
         char hex[8];
         std::snprintf(hex, sizeof hex, "0x%02x", header.opcode);
-        what = std::string("unknown opcode ") + hex;
+        out += "unknown opcode ";
+        out += hex;
     }
     if (const auto hint = ascii_opcode_hint(header.opcode)) {
-        what += " (" + *hint + ")";
+        out += " (";
+        out += *hint;
+        out += ")";
     }
     if (rule.fatal) {
-        return what + " with unusable " + sz_text(header) + ": cannot resynchronise";
+        out += " with unusable ";
+        append_sz(out, header);
+        out += ": cannot resynchronise";
+        return;
     }
-    return what + "; its " + std::to_string(rule.length) + "-byte payload was skipped";
+    out += "; its ";
+    out += std::to_string(rule.length);
+    out += "-byte payload was skipped";
 }
 
 // The error `rule` names, with its text.
 ProtocolError error_for(Header header, Direction direction, const BodyRule& rule) {
     std::string reason;
+    reason.reserve(reason_capacity);
     switch (*rule.error) {
     case ErrorKind::negative_size:
-        reason = describe_opcode(header.opcode) + " has negative " + sz_text(header) +
-                 " where a payload length is expected";
+        reason += describe_opcode(header.opcode);
+        reason += " has negative ";
+        append_sz(reason, header);
+        reason += " where a payload length is expected";
         break;
     case ErrorKind::oversized_payload:
-        reason = describe_opcode(header.opcode) + " has " + sz_text(header) +
-                 ", over the 16384-byte payload limit";
+        reason += describe_opcode(header.opcode);
+        reason += " has ";
+        append_sz(reason, header);
+        reason += ", over the 16384-byte payload limit";
         break;
     case ErrorKind::unknown_opcode:
-        reason = unknown_reason(header, direction, rule);
+        append_unknown_reason(reason, header, direction, rule);
         break;
     }
     return ProtocolError{*rule.error, header, rule.fatal, std::move(reason)};
@@ -138,6 +158,9 @@ std::size_t StreamDecoder::missing() const {
     if (failed_) {
         return 0;
     }
+    if (buffer_.size() < want_) {
+        return want_ - buffer_.size();
+    }
     // The body rules live in decode_frame only; a complete frame is decoded just to be
     // dropped, at most one 16 KiB payload per call.
     const auto step = decode_frame(buffer_.view(), direction_);
@@ -149,7 +172,15 @@ DecodeResult StreamDecoder::next() {
     if (failed_) {
         return *failed_;
     }
+    if (buffer_.size() < want_) {
+        return NeedMore{want_ - buffer_.size()};
+    }
     auto step = decode_frame(buffer_.view(), direction_);
+    if (const auto* need = std::get_if<NeedMore>(&step.result)) {
+        want_ = buffer_.size() + need->missing;
+        return std::move(step.result);
+    }
+    want_ = 0;
     buffer_.consume(step.consumed);
     if (const auto* error = std::get_if<ProtocolError>(&step.result); error && error->fatal) {
         failed_ = *error;

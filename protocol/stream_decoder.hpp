@@ -73,13 +73,28 @@ public:
     // a header is. 0 when a whole frame (or a whole skippable unknown one) is buffered, or
     // after a fatal error.
     std::size_t missing() const;
-    std::string take_buffered() { return buffer_.take_all(); }
+    std::string take_buffered() {
+        want_ = 0;
+        return buffer_.take_all();
+    }
     bool failed() const { return failed_.has_value(); }
+    // Back to a new decoder's state (same direction), keeping the buffer's memory: a caller that
+    // decodes many short streams (a fuzz target) does not allocate it again for each.
+    void reset() {
+        buffer_.clear();
+        failed_.reset();
+        want_ = 0;
+    }
 
 private:
     Direction direction_;
     ByteQueue buffer_;
     std::optional<ProtocolError> failed_;
+    // The buffered size at which the frame being read can be complete, as the last NeedMore
+    // measured it (0: not measured). Below it the answer is NeedMore without decoding again:
+    // the bytes that decided it stay buffered, and a byte-by-byte feed no longer re-decodes
+    // the header per byte.
+    std::size_t want_ = 0;
 };
 
 } // namespace xsime::protocol

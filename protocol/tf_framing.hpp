@@ -55,12 +55,25 @@ public:
     // 0 when a whole message is buffered or after an error. A peer that cuts its writes
     // at message boundaries (the TF cipher's calls) learns the next call's size here.
     std::size_t missing() const;
-    std::string take_buffered() { return buffer_.take_all(); }
+    std::string take_buffered() {
+        want_ = 0;
+        return buffer_.take_all();
+    }
+    // Back to a new decoder's state (same limit), keeping the buffer's memory: a caller that
+    // decodes many short streams (a fuzz target) does not allocate it again for each.
+    void reset() {
+        buffer_.clear();
+        failed_.reset();
+        want_ = 0;
+    }
 
 private:
     std::size_t max_message_;
     ByteQueue buffer_;
     std::optional<TfError> failed_;
+    // The buffered size at which the message being read can be complete, as the last NeedMore
+    // measured it (0: not measured); below it next() answers NeedMore without decoding again.
+    std::size_t want_ = 0;
 };
 
 } // namespace xsime::protocol

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <gtest/gtest.h>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace xsime::protocol {
@@ -577,6 +578,81 @@ TEST(Missing, ReadingMissingBytesFollowsTheCallCuts) {
     EXPECT_EQ(calls, (std::vector<std::size_t>{5, 8, 5, 4, 5, 5, 5, 7, 5, 8, 5}));
     EXPECT_EQ(opcodes, (std::vector<std::uint8_t>{4, 1, 2, 5, 7, 0}));
     EXPECT_FALSE(decoder.mid_frame());
+}
+
+// ---- NeedMore without decoding again, reset() ----
+
+// next() answers NeedMore from what it last measured while fewer bytes are buffered: after
+// every byte of a stream, its NeedMore and missing() are what the stateless decoder says of
+// the bytes buffered, across frames, errors skipped and a hand-over.
+TEST(NeedMore, ByteByByteAgreesWithTheStatelessDecoder) {
+    for (const auto& [stream, direction] :
+         {std::pair{client_stream(), to_server}, std::pair{server_stream(), to_client}}) {
+        StreamDecoder decoder(direction);
+        std::string buffered;
+        for (const char byte : stream) {
+            decoder.feed(std::string_view(&byte, 1));
+            buffered += byte;
+            for (;;) {
+                const auto expected = decode_frame(buffered, direction);
+                const auto* need = std::get_if<NeedMore>(&expected.result);
+                EXPECT_EQ(decoder.missing(), need != nullptr ? need->missing : 0u);
+                const auto result = decoder.next();
+                ASSERT_EQ(describe_result(result), describe_result(expected.result));
+                buffered.erase(0, expected.consumed);
+                if (need != nullptr) {
+                    break;
+                }
+            }
+            EXPECT_EQ(decoder.buffered(), buffered.size());
+        }
+        EXPECT_TRUE(buffered.empty());
+    }
+}
+
+TEST(NeedMore, TakeBufferedForgetsTheFrameBeingRead) {
+    StreamDecoder decoder(to_server);
+    decoder.feed(header(0x01, 100) + "ab");
+    EXPECT_EQ(std::get<NeedMore>(decoder.next()).missing, 98u);
+    EXPECT_EQ(decoder.take_buffered(), header(0x01, 100) + "ab");
+    decoder.feed(encode_exit().substr(0, 3));
+    EXPECT_EQ(std::get<NeedMore>(decoder.next()).missing, 2u);
+    EXPECT_EQ(decoder.missing(), 2u);
+    decoder.feed(encode_exit().substr(3));
+    EXPECT_EQ(frame_of(decoder.next()), (Frame{{0x00, 0}, ""}));
+}
+
+TEST(Reset, ActsAsANewDecoder) {
+    StreamDecoder decoder(to_server);
+    decoder.feed(header(0x01, 100) + "ab"); // partial frame
+    EXPECT_TRUE(std::holds_alternative<NeedMore>(decoder.next()));
+    decoder.reset();
+    EXPECT_FALSE(decoder.mid_frame());
+    EXPECT_EQ(decoder.buffered(), 0u);
+    EXPECT_EQ(decoder.missing(), header_size);
+    EXPECT_EQ(std::get<NeedMore>(decoder.next()).missing, header_size);
+    EXPECT_EQ(decode_split(client_stream(), to_server, {3, 9}), [&] {
+        // The same stream through the reset decoder.
+        std::vector<std::string> out;
+        bool done = false;
+        decoder.feed(std::string_view(client_stream()).substr(0, 3));
+        drain(decoder, out, done);
+        decoder.feed(std::string_view(client_stream()).substr(3, 6));
+        drain(decoder, out, done);
+        decoder.feed(std::string_view(client_stream()).substr(9));
+        drain(decoder, out, done);
+        out.push_back("end " + describe_result(decoder.next()) +
+                      " buffered=" + std::to_string(decoder.buffered()));
+        return out;
+    }());
+
+    decoder.feed(header(0x01, -1)); // fatal
+    EXPECT_TRUE(std::holds_alternative<ProtocolError>(decoder.next()));
+    EXPECT_TRUE(decoder.failed());
+    decoder.reset();
+    EXPECT_FALSE(decoder.failed());
+    decoder.feed(encode_exit());
+    EXPECT_EQ(frame_of(decoder.next()), (Frame{{0x00, 0}, ""}));
 }
 
 } // namespace

@@ -268,5 +268,65 @@ TEST(TfMissing, ReadingMissingBytesFollowsTheCallCuts) {
     EXPECT_FALSE(decoder.mid_frame());
 }
 
+// ---- NeedMore without decoding again, reset() ----
+
+// After every byte, next()'s NeedMore and missing() are what the stateless decoder says of
+// the bytes buffered, up to the over-limit length that ends the stream.
+TEST(TfNeedMore, ByteByByteAgreesWithTheStatelessDecoder) {
+    const std::string stream = encode_tf_message("MKDIR /a b") + encode_tf_message("") +
+                               encode_tf_message(std::string(20, 'z')) + "\x00\x00\x01\x00"s;
+    TfDecoder decoder(64);
+    std::string buffered;
+    bool failed = false;
+    for (std::size_t at = 0; at < stream.size() && !failed; ++at) {
+        decoder.feed(std::string_view(stream).substr(at, 1));
+        buffered += stream[at];
+        for (;;) {
+            const auto expected = decode_tf_message(buffered, 64);
+            const auto* need = std::get_if<NeedMore>(&expected.result);
+            EXPECT_EQ(decoder.missing(), need != nullptr ? need->missing : 0u);
+            const auto result = decoder.next();
+            ASSERT_EQ(describe_result(result), describe_result(expected.result));
+            buffered.erase(0, expected.consumed);
+            failed = std::holds_alternative<TfError>(result);
+            if (need != nullptr || failed) {
+                break;
+            }
+        }
+    }
+    EXPECT_TRUE(failed) << "the last length is over the limit";
+}
+
+TEST(TfNeedMore, TakeBufferedForgetsTheMessageBeingRead) {
+    TfDecoder decoder;
+    const std::string partial = "\x00\x00\x00\x64"s + "ab";
+    decoder.feed(partial);
+    EXPECT_EQ(std::get<NeedMore>(decoder.next()).missing, 98u);
+    EXPECT_EQ(decoder.take_buffered(), partial);
+    decoder.feed("\x00\x00"s);
+    EXPECT_EQ(std::get<NeedMore>(decoder.next()).missing, 2u);
+    decoder.feed("\x00\x02OK"s);
+    EXPECT_EQ(message_of(decoder.next()), "OK");
+}
+
+TEST(TfReset, ActsAsANewDecoder) {
+    TfDecoder decoder(16);
+    decoder.feed("\x00\x00\x00\x05"s + "ab"); // partial message
+    EXPECT_TRUE(std::holds_alternative<NeedMore>(decoder.next()));
+    decoder.reset();
+    EXPECT_FALSE(decoder.mid_frame());
+    EXPECT_EQ(decoder.missing(), tf_length_size);
+    decoder.feed(encode_tf_message("OK"));
+    EXPECT_EQ(message_of(decoder.next()), "OK");
+
+    decoder.feed("\x00\x00\x00\x11"s); // over the limit of 16: a sticky error
+    error_of(decoder.next());
+    error_of(decoder.next());
+    decoder.reset();
+    EXPECT_EQ(std::get<NeedMore>(decoder.next()).missing, tf_length_size);
+    decoder.feed(encode_tf_message(std::string(16, 'x')));
+    EXPECT_EQ(message_of(decoder.next()), std::string(16, 'x')) << "the limit is kept";
+}
+
 } // namespace
 } // namespace xsime::protocol
