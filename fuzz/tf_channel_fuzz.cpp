@@ -66,14 +66,19 @@ T value_or_trap(protocol::TfRsaResult<T> result) {
 struct World {
     World() {
         const auto keys = value_or_trap(protocol::generate_tf_key_pair());
-        settings = std::make_shared<const mock::TfServerSettings>(
-            mock::TfServerSettings{keys.private_pem, std::string(hash), std::string(version)});
+        // Parsed once, as the server does: the raw handshake mode's key messages pay for
+        // the RSA decryption only.
+        mock::TfServerSettings parsed{keys.private_pem, std::string(hash), std::string(version)};
+        parsed.parse_private_key();
+        require(parsed.private_key != nullptr, "the private key parses");
+        settings = std::make_shared<const mock::TfServerSettings>(std::move(parsed));
         ciphertext =
             value_or_trap(protocol::encrypt_session_key(keys.public_pem, fixed_session_key()));
     }
 
-    void before_input() {
-        mailboxes[0] = fresh_mailbox();
+    // The handshake stage (`raw`) uses the second mailbox only: the first is not made for it.
+    void before_input(bool raw) {
+        mailboxes[0] = raw ? nullptr : fresh_mailbox();
         mailboxes[1] = fresh_mailbox();
     }
 
@@ -345,7 +350,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const bool reuse = (data[0] & 0x40) != 0;
     const bool raw = (data[0] & 0x80) != 0;
     const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
-    world().before_input();
+    world().before_input(raw);
     if (raw) {
         handshake_stage(input, chunk);
     } else {

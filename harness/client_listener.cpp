@@ -69,9 +69,10 @@ ClientListener::open(std::optional<TfServerRole> tf) {
                               "cannot listen on " + std::string(listen_host) + ": " + ec.message()};
     }
     if (tf) {
-        listener->tf_ = std::make_shared<const protocol::TfServerSettings>(
-            protocol::TfServerSettings{std::move(tf->private_key_pem), std::move(tf->hash),
-                                       std::move(tf->protocol_version)});
+        protocol::TfServerSettings settings{std::move(tf->private_key_pem), std::move(tf->hash),
+                                            std::move(tf->protocol_version)};
+        settings.parse_private_key(); // once, not at every client's key message
+        listener->tf_ = std::make_shared<const protocol::TfServerSettings>(std::move(settings));
     }
     return listener;
 }

@@ -40,7 +40,10 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
         context->read_timeout = config.read_timeout;
         context->write_timeout = config.write_timeout;
         if (config.tf) {
-            context->tf = std::make_shared<const TfServerSettings>(*config.tf);
+            // The key is parsed here once, not at every client's key message.
+            auto tf = *config.tf;
+            tf.parse_private_key();
+            context->tf = std::make_shared<const TfServerSettings>(std::move(tf));
         }
         // Serialised here so the user's sink never sees two lines interleaved.
         context->log = [sink = config.log,

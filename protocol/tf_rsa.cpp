@@ -170,14 +170,17 @@ TfRsaResult<std::string> encrypt_session_key(std::string_view public_pem,
     return out;
 }
 
-TfRsaResult<std::string> decrypt_session_key(std::string_view private_pem,
-                                             std::string_view ciphertext) {
+TfRsaResult<TfPrivateKey> TfPrivateKey::parse(std::string_view private_pem) {
     auto loaded = load_private(private_pem);
     if (auto* error = std::get_if<TfRsaError>(&loaded)) {
         return std::move(*error);
     }
-    const auto& key = std::get<Pkey>(loaded);
-    PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
+    return TfPrivateKey(std::shared_ptr<EVP_PKEY>(std::get<Pkey>(loaded).release(), PkeyFree{}));
+}
+
+TfRsaResult<std::string> TfPrivateKey::decrypt(std::string_view ciphertext) const {
+    ERR_clear_error();
+    PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key_.get(), nullptr));
     if (!ctx || EVP_PKEY_decrypt_init(ctx.get()) <= 0 || !set_oaep_sha1(ctx.get())) {
         return openssl_error("cannot set up RSA-OAEP decryption");
     }
@@ -194,6 +197,15 @@ TfRsaResult<std::string> decrypt_session_key(std::string_view private_pem,
     }
     out.resize(size);
     return out;
+}
+
+TfRsaResult<std::string> decrypt_session_key(std::string_view private_pem,
+                                             std::string_view ciphertext) {
+    auto key = TfPrivateKey::parse(private_pem);
+    if (auto* error = std::get_if<TfRsaError>(&key)) {
+        return std::move(*error);
+    }
+    return std::get<TfPrivateKey>(key).decrypt(ciphertext);
 }
 
 TfRsaResult<std::string> random_session_key(std::size_t size) {

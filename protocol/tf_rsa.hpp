@@ -3,9 +3,13 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <variant>
+
+// OpenSSL's EVP_PKEY, declared here so that this header does not pull in OpenSSL's.
+struct evp_pkey_st;
 
 namespace xsime::protocol {
 
@@ -43,6 +47,21 @@ TfRsaResult<std::string> encrypt_session_key(std::string_view public_pem,
 // never garbage.
 TfRsaResult<std::string> decrypt_session_key(std::string_view private_pem,
                                              std::string_view ciphertext);
+
+// An RSA-2048 private key parsed once, for a server that decrypts a session key per handshake:
+// parsing the PEM costs more than the decryption. Copies share the key; decrypt() may run on
+// several threads at once (each call has its own OpenSSL context).
+class TfPrivateKey {
+public:
+    // Fails as decrypt_session_key does on the same PEM (same reasons).
+    static TfRsaResult<TfPrivateKey> parse(std::string_view private_pem);
+    // decrypt_session_key with this key.
+    TfRsaResult<std::string> decrypt(std::string_view ciphertext) const;
+
+private:
+    explicit TfPrivateKey(std::shared_ptr<evp_pkey_st> key) : key_(std::move(key)) {}
+    std::shared_ptr<evp_pkey_st> key_;
+};
 
 // `size` bytes from OpenSSL's CSPRNG (RAND_bytes); fails when size is outside 16..214 (the
 // session key sizes the protocol allows) or the generator is not seeded.

@@ -2,7 +2,6 @@
 #include "protocol/tf_server_handshake.hpp"
 
 #include "protocol/tf_framing.hpp"
-#include "protocol/tf_rsa.hpp"
 
 namespace xsime::protocol {
 
@@ -11,6 +10,13 @@ namespace {
 // size is not a TF client.
 constexpr std::size_t max_handshake_message = 4096;
 } // namespace
+
+void TfServerSettings::parse_private_key() {
+    auto key = TfPrivateKey::parse(private_key_pem);
+    private_key = std::holds_alternative<TfPrivateKey>(key)
+                      ? std::make_shared<const TfPrivateKey>(std::get<TfPrivateKey>(std::move(key)))
+                      : nullptr;
+}
 
 TfServerHandshake::TfServerHandshake(std::shared_ptr<const TfServerSettings> settings)
     : settings_(std::move(settings)) {}
@@ -98,7 +104,8 @@ void TfServerHandshake::on_clear_message(const std::string& body, Output& out) {
 }
 
 void TfServerHandshake::on_key(const std::string& body, Output& out) {
-    auto key = decrypt_session_key(settings_->private_key_pem, body);
+    auto key = settings_->private_key ? settings_->private_key->decrypt(body)
+                                      : decrypt_session_key(settings_->private_key_pem, body);
     if (auto* error = std::get_if<TfRsaError>(&key)) {
         refuse(out, {Step::key, "the session key cannot be decrypted", error->reason, body}, false);
         return;

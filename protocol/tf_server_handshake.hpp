@@ -5,6 +5,7 @@
 
 #include "protocol/byte_queue.hpp"
 #include "protocol/tf_cipher.hpp"
+#include "protocol/tf_rsa.hpp"
 
 #include <cstddef>
 #include <memory>
@@ -20,6 +21,13 @@ struct TfServerSettings {
     std::string private_key_pem;  // RSA-2048, PKCS#8 or traditional PEM
     std::string hash;             // the hash string clients must send (step 3)
     std::string protocol_version; // the version clients must send (step 1)
+    // private_key_pem parsed once (parse_private_key()), so that a handshake does not parse the
+    // PEM again; null: each key message parses it, and a PEM that does not parse refuses the
+    // client with OpenSSL's reason.
+    std::shared_ptr<const TfPrivateKey> private_key = nullptr;
+
+    // Fills private_key from private_key_pem; leaves it null when the PEM does not parse.
+    void parse_private_key();
 };
 
 class TfServerHandshake {
