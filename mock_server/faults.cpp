@@ -68,7 +68,7 @@ constexpr std::array<FaultInfo, 20> faults{{
 
 // Rare enough that the valid sequences never hit them, common enough that the network
 // fuzzer's mutators do within seconds (tests/suite/netfuzz_planted_test.sh).
-constexpr std::array<FaultInfo, 3> planted{{
+constexpr std::array<FaultInfo, 5> planted{{
     {Fault::planted_crash, "planted_crash",
      "test-only: the server aborts on opcode 5 with sz 0 when the frame before it was opcode 7",
      "ROBUST-BAD-FRAME"},
@@ -78,6 +78,15 @@ constexpr std::array<FaultInfo, 3> planted{{
     {Fault::planted_spec, "planted_spec",
      "test-only: a push's text is cut at its first NUL byte, as strlen() would",
      "PUSH-SENDER-TEXT"},
+    {Fault::planted_leak, "planted_leak",
+     "test-only: every re-entry into the module (XSIME_START after opcode 0, once set up) opens "
+     "/dev/null and never closes it: the server's open descriptors grow without bound",
+     "ROBUST-CONCURRENT"},
+    {Fault::planted_escape, "planted_escape",
+     "test-only: a user name starting with '/' is looked up from the root, not the org unit, "
+     "and messages/ and messages/blacklist/ are made in the folder it names there (for '/', the "
+     "root itself) before the name is checked",
+     "PATHS-JAIL"},
 }};
 
 const FaultInfo& info_of(Fault fault) {

@@ -35,9 +35,11 @@ enum class Fault : std::uint8_t {
     payload_single_read,     // a payload is whatever one read brought, not sz bytes
     // Planted bugs, test-only (planted_faults()): rare inputs that the network fuzzer must
     // find. Never in all_faults(), so the suite's fault tests do not expect them to be caught.
-    planted_crash, // abort() on a send with sz 0 right after opcode 7
-    planted_hang,  // a setup with flags -1 makes the session stop reading, still open
-    planted_spec,  // a push's text is cut at its first NUL byte (a C server's strlen)
+    planted_crash,  // abort() on a send with sz 0 right after opcode 7
+    planted_hang,   // a setup with flags -1 makes the session stop reading, still open
+    planted_spec,   // a push's text is cut at its first NUL byte (a C server's strlen)
+    planted_leak,   // each re-entry into the module opens a descriptor and never closes it
+    planted_escape, // a user name starting with '/' gets messages/ made under the root
 };
 
 struct FaultInfo {

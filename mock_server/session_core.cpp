@@ -1,12 +1,15 @@
 // The XSIME rules of the reference server: TF command level, module opcodes, delivery.
 #include "mock_server/session_core.hpp"
 
+#include "mock_server/fs_paths.hpp"
 #include "mock_server/tf_replies.hpp"
 #include "protocol/header.hpp"
 #include "protocol/messages.hpp"
 
 #include <algorithm>
 #include <cstdlib>
+#include <fcntl.h>
+#include <filesystem>
 
 namespace xsime::mock {
 
@@ -48,6 +51,22 @@ void append_frame(CoreOutput& out, std::string_view frame) {
     if (frame.size() > protocol::header_size) {
         out.calls.push_back(frame.size() - protocol::header_size);
     }
+}
+
+// PLANTED (Fault::planted_escape): `name` taken from the root instead of the org unit, the way
+// a server that hands every client path to one root-relative resolver would; the folder it
+// names gets the messages/ and messages/blacklist/ that opcode 2 creates. Only on a real
+// filesystem: a memory mailbox's root is no folder on disk.
+void escape_to_root(Mailbox& mailbox, std::string_view name, const SessionCore::Logger& log) {
+    auto root = mailbox.open_org_unit("/");
+    const auto* ref = std::get_if<OrgUnitRef>(&root);
+    const auto rel = name.find('\0') == std::string_view::npos ? normalise(name) : std::nullopt;
+    std::error_code ec;
+    if (!ref || !rel || !std::filesystem::is_directory(ref->dir / *rel, ec)) {
+        return;
+    }
+    std::filesystem::create_directories(ref->dir / *rel / "messages" / "blacklist", ec);
+    log("planted_escape: made messages/ in '/" + *rel + "' below the root");
 }
 
 } // namespace
@@ -190,6 +209,10 @@ void SessionCore::handle_module(CoreOutput& out) {
 }
 
 void SessionCore::enter_module(CoreOutput& out) {
+    if (fault(Fault::planted_leak) && setup_done_) {
+        // PLANTED: a descriptor per re-entry, never closed (setup_done_: entered before).
+        [[maybe_unused]] const int leaked = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
     append_tf(out, protocol::tf_ok);
     level_ = Level::module;
     frames_ = protocol::StreamDecoder(protocol::Direction::to_server);
@@ -261,6 +284,9 @@ void SessionCore::plant_bugs(const Frame& frame) {
     if (fault(Fault::planted_hang) && opcode == Opcode::setup && frame.header.sz == -1) {
         log_("planted_hang: no longer reading");
         stalled_ = true; // PLANTED: stops reading, the connection stays open
+    }
+    if (fault(Fault::planted_escape) && opcode == Opcode::user && frame.payload.starts_with('/')) {
+        escape_to_root(mailbox_, frame.payload, log_);
     }
     last_opcode_ = frame.header.opcode;
 }

@@ -103,7 +103,7 @@ private:
     void enter_module(CoreOutput& out);
     void leave_module(CoreOutput& out);
     void handle_frame(const protocol::Frame& frame, CoreOutput& out);
-    // Fault::planted_crash and planted_hang (test-only).
+    // Fault::planted_crash, planted_hang and planted_escape (test-only).
     void plant_bugs(const protocol::Frame& frame);
     // Fault::payload_single_read: a partly received payload taken as the whole one.
     void take_short_payload(CoreOutput& out);
