@@ -29,6 +29,7 @@ struct FuzzOptions {
     std::uint64_t max_cases = 0;
     std::string findings = "fuzz-findings";
     unsigned reply_timeout_ms = 1000;
+    unsigned jobs = 4;
 };
 
 std::atomic<bool> interrupted{false};
@@ -115,11 +116,45 @@ void prefer_memory_root() {
     }
 }
 
+// A folder of the fuzzer's own for the embedded server's temporary root (which follows TMPDIR):
+// only there may the outside-org-unit oracle watch the root's parent and put a canary beside
+// the root, since nothing else writes to it. Removed, and TMPDIR restored, at the end.
+class OwnTempDir {
+public:
+    OwnTempDir() {
+        if (const char* was = std::getenv("TMPDIR")) {
+            previous_ = was;
+        }
+        std::error_code ec;
+        auto pattern = (std::filesystem::temp_directory_path(ec) / "xsime-fuzz-XXXXXX").string();
+        if (!ec && ::mkdtemp(pattern.data()) != nullptr) {
+            path_ = pattern;
+            setenv("TMPDIR", pattern.c_str(), 1);
+        }
+    }
+    ~OwnTempDir() {
+        if (path_.empty()) {
+            return;
+        }
+        previous_ ? setenv("TMPDIR", previous_->c_str(), 1) : unsetenv("TMPDIR");
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);
+    }
+    OwnTempDir(const OwnTempDir&) = delete;
+    OwnTempDir& operator=(const OwnTempDir&) = delete;
+    // Empty when it could not be made (the oracle then watches the root alone).
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+    std::optional<std::string> previous_;
+};
+
 void print_summary(const netfuzz::CampaignResult& result, std::ostream& out) {
     out << "fuzz: " << result.stats.line() << " in "
         << std::chrono::duration_cast<std::chrono::milliseconds>(result.stats.elapsed).count()
         << " ms\n";
-    if (result.findings.empty()) {
+    if (result.findings.empty() && !result.fault) { // a run that stopped early proves nothing
         out << "fuzz: no finding\n";
     }
     for (const auto& f : result.findings) {
@@ -133,6 +168,10 @@ void print_summary(const netfuzz::CampaignResult& result, std::ostream& out) {
         }
         out << '\n';
     }
+    if (result.stats.unconfirmed) {
+        out << "fuzz: " << result.stats.unconfirmed
+            << " suspicious cases showed nothing when run again alone (not findings)\n";
+    }
     if (result.stats.duplicates) {
         out << "fuzz: " << result.stats.duplicates
             << " more findings had a signature already seen\n";
@@ -145,6 +184,8 @@ int fuzz(const FuzzOptions& o) {
         std::cerr << "xsime-conform fuzz: " << *problem << '\n';
         return exit_usage;
     }
+    std::optional<OwnTempDir> own_tmp; // outlives the target, whose root is in it
+    std::filesystem::path local_root = o.reach.root;
     std::unique_ptr<netfuzz::FuzzTarget> target;
     if (!o.exec.empty()) {
         auto started = ExecTarget::start(o.exec, o.reach);
@@ -156,11 +197,15 @@ int fuzz(const FuzzOptions& o) {
     } else {
         if (!plan.target) {
             prefer_memory_root();
+            own_tmp.emplace();
         }
         auto opened = open_target(o.reach, plan);
         if (auto* stop = std::get_if<RunStop>(&opened)) {
             std::cerr << "xsime-conform fuzz: " << stop->message << '\n';
             return stop->exit_code;
+        }
+        if (const auto& embedded = std::get<RunTarget>(opened).embedded) {
+            local_root = embedded->root();
         }
         target = std::make_unique<ReachedTarget>(std::move(std::get<RunTarget>(opened)));
     }
@@ -169,7 +214,11 @@ int fuzz(const FuzzOptions& o) {
     options.duration = *parse_duration(o.duration);
     options.max_cases = o.max_cases;
     options.findings_dir = o.findings;
+    options.local_root = local_root;
+    options.owns_root_parent =
+        own_tmp && !own_tmp->path().empty() && local_root.parent_path() == own_tmp->path();
     options.exec.reply_timeout = std::chrono::milliseconds(o.reply_timeout_ms);
+    options.jobs = o.jobs;
     const bool tty = isatty(STDERR_FILENO) != 0;
     options.status_every = std::chrono::milliseconds(tty ? 250 : 10'000);
     auto status = [tty](const netfuzz::CampaignStats& stats) {
@@ -253,6 +302,13 @@ void add_campaign_options(CLI::App& cmd, FuzzOptions& o) {
         ->group(campaign);
     cmd.add_option("--max-cases", o.max_cases, "Stop after this many cases (default: no limit)")
         ->type_name("N")
+        ->group(campaign);
+    cmd.add_option("--jobs", o.jobs,
+                   "Cases run at the same time; a suspicious one runs again alone before it "
+                   "counts")
+        ->type_name("N")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 16u))
         ->group(campaign);
     cmd.add_option("--reply-timeout-ms", o.reply_timeout_ms,
                    "How long an answer may take before it counts as missing")

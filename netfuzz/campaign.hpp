@@ -49,6 +49,14 @@ struct CampaignOptions {
     std::size_t minimise_runs = 150;
     std::chrono::milliseconds minimise_time{30'000};
     std::chrono::milliseconds status_every{1000};
+    // Cases run at the same time (case_pool.hpp): the server's delivery poll and the network
+    // round trips leave a single thread idle most of the time. Findings still come only from
+    // cases run alone, and case N is the same case whatever the number.
+    unsigned jobs = 1;
+    // The mailbox root on this machine, when known: the outside-org-unit oracle watches it
+    // (jail_watch.hpp); `owns_root_parent` when the fuzzer made the root in a folder of its own.
+    std::filesystem::path local_root;
+    bool owns_root_parent = false;
 };
 
 struct CampaignStats {
@@ -59,6 +67,8 @@ struct CampaignStats {
     std::set<std::pair<int, int>> transitions; // (message kind, next kind) sent
     std::uint64_t findings = 0;
     std::uint64_t duplicates = 0; // findings with a signature already written
+    // With jobs > 1: suspicious cases that showed nothing when run again alone.
+    std::uint64_t unconfirmed = 0;
     double cases_per_second() const;
     // "1234 cases, 987/s, opcodes 9, transitions 41, findings 1".
     std::string line() const;

@@ -1,4 +1,4 @@
-// The crash, hang and spec oracles (oracles.hpp).
+// The crash, hang, spec and outside-org-unit oracles (oracles.hpp).
 #include "netfuzz/oracles.hpp"
 
 namespace xsime::netfuzz {
@@ -73,6 +73,18 @@ std::optional<Verdict> judge(const Observation& seen, TargetProbe& probe) {
         return make(FindingKind::spec, s.violation_class, s.violation, *violated, s.failed_message);
     }
     return std::nullopt; // closes of mutated sessions and transient connect failures
+}
+
+std::optional<Verdict> judge_jail(const std::vector<JailChange>& changes) {
+    if (changes.empty()) {
+        return std::nullopt;
+    }
+    const auto& first = changes.front();
+    auto detail = "'" + first.path + "' " + first.what + " outside the case's org unit";
+    if (changes.size() > 1) {
+        detail += " (and " + std::to_string(changes.size() - 1) + " more changes)";
+    }
+    return make(FindingKind::spec, "outside-org-unit", std::move(detail));
 }
 
 } // namespace xsime::netfuzz

@@ -1,10 +1,12 @@
 // The oracles: from what a case observed (executor.hpp) and what the target says when asked
 // afterwards, a finding of one kind or none. Crash: the process died, or connections are
 // refused afterwards. Hang: a session neither answered nor closed, while a fresh session still
-// logs in. Spec: a valid session got an answer that contradicts the spec.
+// logs in. Spec: a valid session got an answer that contradicts the spec, or something outside
+// the case's org unit changed (jail_watch.hpp).
 #pragma once
 
 #include "netfuzz/executor.hpp"
+#include "netfuzz/jail_watch.hpp"
 
 #include <chrono>
 #include <optional>
@@ -37,5 +39,9 @@ public:
 };
 
 std::optional<Verdict> judge(const Observation& seen, TargetProbe& probe);
+
+// PATHS-JAIL: a path outside the case's org unit changed while it ran (the root's own entries
+// but the fixture's org units, a canary); signature "spec:outside-org-unit".
+std::optional<Verdict> judge_jail(const std::vector<JailChange>& changes);
 
 } // namespace xsime::netfuzz

@@ -34,6 +34,8 @@ fail() {
 # Starts `serve` with the planted bug $1 on a fresh root; sets SERVER_PID, PORT and ROOT.
 start_server() {
   ROOT=$(mktemp -d "$SHM/root-XXXXXX")
+  # The last server's port must not be read while this one's redirection has not yet emptied it.
+  rm -f "$WORK/serve.out"
   "$BIN" serve --quiet --root "$ROOT" --port 0 --fault "$1" >"$WORK/serve.out" 2>"$WORK/serve.err" &
   SERVER_PID=$!
   PORT=
