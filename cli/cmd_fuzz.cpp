@@ -73,6 +73,12 @@ std::optional<std::string> check(const FuzzOptions& o, RunPlan& plan) {
     if (!o.exec.empty() && !o.reach.target.empty()) {
         return "--exec starts the server and --target names one: give one";
     }
+    if (!o.exec.empty() && o.exec.find("{port}") == std::string::npos) {
+        // The fuzzer picks the port (and a new one at each restart): the server must be told it.
+        return "--exec: the command must take the port as {port} (e.g. \"./srv --port {port}\"), "
+               "got '" +
+               o.exec + "'";
+    }
     if (!o.reach.target.empty()) {
         plan.target = parse_host_port(o.reach.target);
         if (!plan.target) {

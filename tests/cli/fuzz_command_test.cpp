@@ -55,6 +55,7 @@ TEST_F(FuzzCommand, UsageErrorsExitTwoNamingTheOption) {
         {{"--transport", "tls"}, "--transport"},
         {{"--session-key-size", "5"}, "--session-key-size"},
         {{"--server-fault", "nosuch"}, "nosuch"},
+        {{"--exec", "sleep 30"}, "{port}"},
         // In-process, it would take the fuzzer down with the server.
         {{"--server-fault", "planted_crash"}, "--exec"},
         {{"--transport", "tf", "--target", "127.0.0.1:1", "--pubkey",
