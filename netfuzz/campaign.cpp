@@ -85,7 +85,7 @@ private:
     }
 
     // Runs `c` alone in a fresh org unit and judges it; restarts a server that died.
-    std::optional<Verdict> run_once(const Case& c) {
+    std::optional<Verdict> run_once(const Case& c, bool always_probe = false) {
         std::string org;
         if (auto error = make_org(c, org)) {
             result_.fault = std::move(error);
@@ -93,7 +93,7 @@ private:
         }
         const auto seen = execute(c, target_.transport(), org, options_.exec);
         count(c, seen.messages_sent);
-        auto verdict = judge(seen, *this);
+        auto verdict = judge(seen, *this, always_probe);
         if (jail_) {
             jail_->after_case(c, org);
         }
@@ -187,8 +187,9 @@ void Campaign::on_finding(const Case& c, const Verdict& verdict, std::uint64_t n
     const auto crash_stderr = stderr_;
     MinimiseBudget budget{options_.minimise_runs,
                           std::chrono::steady_clock::now() + options_.minimise_time};
+    const bool crash = verdict.kind == FindingKind::crash;
     const Reproduces same = [&](const Case& candidate) {
-        const auto again = run_once(candidate);
+        const auto again = run_once(candidate, crash);
         // A crash is a crash however the process ended; a spec finding must be the same one.
         return again && again->kind == verdict.kind &&
                (verdict.kind != FindingKind::spec || again->signature == verdict.signature);
@@ -197,7 +198,7 @@ void Campaign::on_finding(const Case& c, const Verdict& verdict, std::uint64_t n
     found.messages_before = message_count(c);
     auto small = minimise(c, same, budget, found.minimise_runs);
     // The verdict of the minimised case itself: its session and message numbers.
-    auto final_verdict = run_once(small);
+    auto final_verdict = run_once(small, crash);
     if (!final_verdict || final_verdict->kind != verdict.kind) {
         small = c; // not reproducible once more: keep the case as found
         final_verdict = verdict;

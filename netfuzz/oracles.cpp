@@ -37,7 +37,7 @@ std::optional<std::size_t> first(const Observation& seen, bool SessionOutcome::*
 
 } // namespace
 
-std::optional<Verdict> judge(const Observation& seen, TargetProbe& probe) {
+std::optional<Verdict> judge(const Observation& seen, TargetProbe& probe, bool always_probe) {
     std::string how;
     if (probe.died(how, std::chrono::milliseconds(0))) {
         return make(FindingKind::crash, how, "the server process " + how);
@@ -46,7 +46,8 @@ std::optional<Verdict> judge(const Observation& seen, TargetProbe& probe) {
     const auto violated = first(seen, nullptr);
     // Mutated sessions end closed (their padding breaks the stream): no reason to probe. A
     // crash that closed them shows in died() (--exec) or as the next case's refused connect.
-    const bool suspicious = stalled || violated || seen.any(&SessionOutcome::connect_failed);
+    const bool suspicious =
+        always_probe || stalled || violated || seen.any(&SessionOutcome::connect_failed);
     if (!suspicious) {
         return std::nullopt;
     }

@@ -38,7 +38,11 @@ public:
     virtual bool alive(std::string& why, bool& refused) = 0;
 };
 
-std::optional<Verdict> judge(const Observation& seen, TargetProbe& probe);
+// `always_probe`: check liveness after a case that looks clean too. Minimising a crash needs it:
+// a server that aborts (printing a sanitizer report) may still be on its way out when the case
+// ends, and a candidate must not count as harmless for that.
+std::optional<Verdict> judge(const Observation& seen, TargetProbe& probe,
+                             bool always_probe = false);
 
 // PATHS-JAIL: a path outside the case's org unit changed while it ran (the root's own entries
 // but the fixture's org units, a canary); signature "spec:outside-org-unit".
