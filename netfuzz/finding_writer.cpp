@@ -314,21 +314,29 @@ Json finding_scenario(const Finding& finding) {
     return out;
 }
 
-std::variant<WrittenFinding, std::string> write_finding(const Finding& finding,
-                                                        const std::filesystem::path& dir) {
+std::variant<WrittenFinding, std::string>
+finding_file(const Verdict& verdict, const std::filesystem::path& dir, std::string_view extension) {
     WrittenFinding written;
-    written.id = finding_id(finding.verdict);
+    written.id = finding_id(verdict);
     const auto folder = dir / "fuzz";
-    written.path = folder / (written.id.substr(5) + ".json");
+    written.path = folder / (written.id.substr(5) + std::string(extension));
     std::error_code ec;
     std::filesystem::create_directories(folder, ec);
     if (ec) {
         return folder.string() + ": " + ec.message();
     }
-    if (std::filesystem::exists(written.path, ec)) {
-        written.duplicate = true;
-        return written;
+    written.duplicate = std::filesystem::exists(written.path, ec);
+    return written;
+}
+
+std::variant<WrittenFinding, std::string> write_finding(const Finding& finding,
+                                                        const std::filesystem::path& dir) {
+    auto place = finding_file(finding.verdict, dir, ".json");
+    auto* found = std::get_if<WrittenFinding>(&place);
+    if (found == nullptr || found->duplicate) {
+        return place;
     }
+    WrittenFinding written = std::move(*found);
     std::ofstream file(written.path, std::ios::binary);
     file << harness::canonical_layout(finding_scenario(finding));
     if (!file.flush()) {

@@ -41,6 +41,11 @@ struct WrittenFinding {
     bool duplicate = false;     // a finding with this id was already there: left as it was
 };
 
+// Where a finding of `verdict` goes, DIR/fuzz/<kind>-<hash8><extension>, its folder made;
+// `duplicate` when the file is already there. An error says which folder could not be made.
+std::variant<WrittenFinding, std::string>
+finding_file(const Verdict& verdict, const std::filesystem::path& dir, std::string_view extension);
+
 // Writes DIR/fuzz/<kind>-<hash8>.json (and .stderr.txt beside it when the server wrote some);
 // an error says which path failed.
 std::variant<WrittenFinding, std::string> write_finding(const Finding& finding,

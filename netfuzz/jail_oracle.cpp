@@ -54,19 +54,12 @@ std::optional<JailFinding> JailOracle::take() {
 
 std::variant<WrittenFinding, std::string> write_jail_finding(const JailFinding& finding,
                                                              const std::filesystem::path& dir) {
-    WrittenFinding written;
-    written.id = finding_id(finding.verdict);
-    const auto folder = dir / "fuzz";
-    written.path = folder / (written.id.substr(5) + ".txt");
-    std::error_code ec;
-    std::filesystem::create_directories(folder, ec);
-    if (ec) {
-        return folder.string() + ": " + ec.message();
+    auto file = finding_file(finding.verdict, dir, ".txt");
+    auto* found = std::get_if<WrittenFinding>(&file);
+    if (found == nullptr || found->duplicate) {
+        return file;
     }
-    if (std::filesystem::exists(written.path, ec)) {
-        written.duplicate = true;
-        return written;
-    }
+    WrittenFinding written = std::move(*found);
     std::ofstream out(written.path, std::ios::binary);
     out << finding.verdict.signature << " (clause PATHS-JAIL: a user or recipient never leaves its "
         << "org unit, no path leaves the root)\n"

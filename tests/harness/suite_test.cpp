@@ -2,6 +2,7 @@
 // the baseline file, and run_suite's worker pool driven by a fake CaseRunner (no network).
 #include "harness/scenario_case.hpp"
 #include "harness/suite.hpp"
+#include "tests/support/files.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -250,29 +251,8 @@ TEST(Plan, ShardsPartitionTheFilteredSetEvenlyWhateverTheInputOrder) {
 
 // ---- load_baseline ----
 
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = "/tmp/xsime-suite-test.XXXXXX";
-        if (::mkdtemp(pattern.data()) == nullptr) {
-            throw std::runtime_error("mkdtemp failed");
-        }
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
-
 TEST(LoadBaseline, IgnoresCommentsBlanksAndSurroundingWhitespace) {
-    TempDir dir;
+    test::TempDir dir;
     const auto file = dir.path() / "known-failures.txt";
     std::ofstream(file, std::ios::binary) << "# known failures of our server\n"
                                              "\n"
@@ -293,7 +273,7 @@ TEST(LoadBaseline, IgnoresCommentsBlanksAndSurroundingWhitespace) {
 }
 
 TEST(LoadBaseline, EmptyFileIsAnEmptyBaseline) {
-    TempDir dir;
+    test::TempDir dir;
     const auto file = dir.path() / "empty.txt";
     std::ofstream(file) << "";
     const auto loaded = load_baseline(file);
@@ -302,7 +282,7 @@ TEST(LoadBaseline, EmptyFileIsAnEmptyBaseline) {
 }
 
 TEST(LoadBaseline, MissingFileIsAnErrorNamingIt) {
-    TempDir dir;
+    test::TempDir dir;
     const auto file = dir.path() / "does-not-exist.txt";
     const auto loaded = load_baseline(file);
     ASSERT_TRUE(std::holds_alternative<std::string>(loaded));

@@ -4,13 +4,13 @@
 #include "harness/local_fixture.hpp"
 #include "harness/plain_connection.hpp"
 #include "netfuzz/campaign.hpp"
+#include "tests/support/files.hpp"
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <iterator>
-#include <random>
 
 namespace xsime::netfuzz {
 namespace {
@@ -35,23 +35,6 @@ private:
     harness::LocalFixture fixture_;
 };
 
-class TempDir {
-public:
-    TempDir() {
-        std::random_device random;
-        path_ = fs::temp_directory_path() / ("campaign-jobs-" + std::to_string(random()));
-        fs::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
-
 std::string read(const fs::path& file) {
     std::ifstream in(file, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -72,7 +55,7 @@ CampaignResult campaign(mock::Faults faults, unsigned jobs, std::uint64_t cases,
 
 TEST(CampaignJobs, CorrectServerRunsEveryCaseWithoutFinding) {
     for (unsigned jobs : {1u, 4u}) {
-        TempDir dir;
+        test::TempDir dir;
         const auto result = campaign({}, jobs, 300, dir.path());
         EXPECT_FALSE(result.fault) << *result.fault;
         EXPECT_EQ(result.stats.cases, 300u) << jobs << " jobs";
@@ -84,8 +67,8 @@ TEST(CampaignJobs, CorrectServerRunsEveryCaseWithoutFinding) {
 TEST(CampaignJobs, FourJobsWriteTheSameFindingAsOne) {
     mock::Faults faults;
     faults.add(mock::Fault::planted_spec);
-    TempDir one;
-    TempDir four;
+    test::TempDir one;
+    test::TempDir four;
     const auto alone = campaign(faults, 1, 400, one.path());
     const auto beside = campaign(faults, 4, 400, four.path());
     ASSERT_FALSE(alone.fault);

@@ -10,11 +10,11 @@
 #include "netfuzz/finding_writer.hpp"
 #include "netfuzz/oracles.hpp"
 #include "protocol/messages.hpp"
+#include "tests/support/files.hpp"
 
 #include <atomic>
 #include <filesystem>
 #include <gtest/gtest.h>
-#include <random>
 
 namespace xsime::netfuzz {
 namespace {
@@ -126,23 +126,6 @@ TEST(Executor, PlantedHangIsAHangFinding) {
     EXPECT_EQ(verdict->kind, FindingKind::hang);
 }
 
-class TempDir {
-public:
-    TempDir() {
-        std::random_device random;
-        path_ = fs::temp_directory_path() / ("netfuzz-test-" + std::to_string(random()));
-        fs::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
-
 harness::Verdict replay(const harness::Scenario& scenario, std::optional<mock::Fault> fault) {
     Server server(fault);
     harness::RunnerOptions options;
@@ -167,7 +150,7 @@ harness::Scenario written(const Finding& finding, const fs::path& dir) {
 }
 
 TEST(FindingWriter, SpecFindingReplaysToTheSameVerdict) {
-    TempDir dir;
+    test::TempDir dir;
     Finding f;
     f.verdict = {FindingKind::spec, "spec:push-text", "push text differs", 0, 5};
     f.fuzz_case = nul_text_case();
@@ -178,7 +161,7 @@ TEST(FindingWriter, SpecFindingReplaysToTheSameVerdict) {
 }
 
 TEST(FindingWriter, HangFindingReplaysToTheSameVerdict) {
-    TempDir dir;
+    test::TempDir dir;
     Finding f;
     f.verdict = {FindingKind::hang, "hang:session", "no answer", 0, 0};
     f.fuzz_case = hang_case();
@@ -188,7 +171,7 @@ TEST(FindingWriter, HangFindingReplaysToTheSameVerdict) {
 }
 
 TEST(FindingWriter, RawSessionWithTheOrgUnitLoadsAndPasses) {
-    TempDir dir;
+    test::TempDir dir;
     Finding f;
     f.verdict = {FindingKind::crash, "crash:killed", "the server died", 0, 0};
     // Mutated, but every byte a correct server takes: the org unit is written as ${org}.
@@ -201,7 +184,7 @@ TEST(FindingWriter, RawSessionWithTheOrgUnitLoadsAndPasses) {
 }
 
 TEST(FindingWriter, SameSignatureIsWrittenOnce) {
-    TempDir dir;
+    test::TempDir dir;
     Finding f;
     f.verdict = {FindingKind::hang, "hang:session", "no answer", 0, 0};
     f.fuzz_case = hang_case();

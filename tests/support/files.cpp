@@ -2,12 +2,29 @@
 #include "tests/support/files.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iterator>
+#include <stdexcept>
 
 namespace xsime::test {
 
 namespace fs = std::filesystem;
+
+TempDir::TempDir(std::string_view prefix) {
+    std::string pattern = (fs::temp_directory_path() / prefix).string() + ".XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) {
+        throw std::runtime_error("mkdtemp " + pattern + ": " + std::strerror(errno));
+    }
+    path_ = pattern;
+}
+
+TempDir::~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+}
 
 std::string read_file(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);

@@ -13,6 +13,21 @@ namespace xsime::test {
 // so an assertion on its content fails with a readable message instead of throwing).
 std::string read_file(const std::filesystem::path& path);
 
+// A fresh folder made with mkdtemp under the system's temporary folder
+// (`<tmp>/<prefix>.XXXXXX`), removed with everything in it at destruction. Throws
+// std::runtime_error when it cannot be made.
+class TempDir {
+public:
+    explicit TempDir(std::string_view prefix = "xsime-test");
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
 // Writes `content` to `path` in binary, replacing the file; the folder must exist.
 void write_file(const std::filesystem::path& path, std::string_view content);
 
