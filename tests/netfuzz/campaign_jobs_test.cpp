@@ -1,48 +1,21 @@
 // The campaign with several jobs against the embedded server: the same cases as one job, and
 // the same finding, written byte for byte the same (findings come only from cases run alone).
-#include "cli/embedded_server.hpp"
-#include "harness/local_fixture.hpp"
-#include "harness/plain_connection.hpp"
 #include "netfuzz/campaign.hpp"
+#include "tests/netfuzz/embedded_fuzz_target.hpp"
 #include "tests/support/files.hpp"
 
 #include <atomic>
 #include <filesystem>
-#include <fstream>
 #include <gtest/gtest.h>
-#include <iterator>
 
 namespace xsime::netfuzz {
 namespace {
 
 namespace fs = std::filesystem;
 
-// One embedded server, with the fault if any: a FuzzTarget.
-class Server final : public FuzzTarget {
-public:
-    explicit Server(mock::Faults faults)
-        : server_({}, faults), transport_(server_.host(), server_.port()),
-          fixture_(server_.root()) {}
-    harness::Transport& transport() override { return transport_; }
-    harness::FixtureHost& fixture() override { return fixture_; }
-    bool died(std::string&, std::chrono::milliseconds) override { return false; }
-    bool restart(std::string&) override { return false; }
-    std::string stderr_tail() override { return {}; }
-
-private:
-    cli::EmbeddedServer server_;
-    harness::PlainTransport transport_;
-    harness::LocalFixture fixture_;
-};
-
-std::string read(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 CampaignResult campaign(mock::Faults faults, unsigned jobs, std::uint64_t cases,
                         const fs::path& findings) {
-    Server server(faults);
+    test::EmbeddedFuzzTarget server(faults);
     CampaignOptions options;
     options.seed = 1;
     options.max_cases = cases;
@@ -81,7 +54,7 @@ TEST(CampaignJobs, FourJobsWriteTheSameFindingAsOne) {
         const auto& a = alone.findings[i].written;
         const auto& b = beside.findings[i].written;
         EXPECT_EQ(a.id, b.id);
-        EXPECT_EQ(read(a.path), read(b.path)) << a.path << " and " << b.path;
+        EXPECT_EQ(test::read_file(a.path), test::read_file(b.path)) << a.path << " and " << b.path;
     }
     EXPECT_EQ(beside.stats.findings, alone.stats.findings);
     EXPECT_EQ(beside.stats.opcodes, alone.stats.opcodes);

@@ -10,6 +10,7 @@
 #include "netfuzz/finding_writer.hpp"
 #include "netfuzz/oracles.hpp"
 #include "protocol/messages.hpp"
+#include "tests/netfuzz/embedded_fuzz_target.hpp"
 #include "tests/support/files.hpp"
 
 #include <atomic>
@@ -29,22 +30,11 @@ mock::Faults with(std::optional<mock::Fault> fault) {
     return faults;
 }
 
-// One embedded server with `fault`, its transport and local fixture: a FuzzTarget.
-class Server final : public FuzzTarget {
+// One embedded server with `fault`, if any.
+class Server : public test::EmbeddedFuzzTarget {
 public:
     explicit Server(std::optional<mock::Fault> fault = std::nullopt)
-        : server_({}, with(fault)), transport_(server_.host(), server_.port()),
-          fixture_(server_.root()) {}
-    harness::Transport& transport() override { return transport_; }
-    harness::FixtureHost& fixture() override { return fixture_; }
-    bool died(std::string&, std::chrono::milliseconds) override { return false; }
-    bool restart(std::string&) override { return false; }
-    std::string stderr_tail() override { return {}; }
-
-private:
-    cli::EmbeddedServer server_;
-    harness::PlainTransport transport_;
-    harness::LocalFixture fixture_;
+        : EmbeddedFuzzTarget(with(fault)) {}
 };
 
 class Probe final : public TargetProbe {
