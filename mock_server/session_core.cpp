@@ -1,15 +1,12 @@
 // The XSIME rules of the reference server: TF command level, module opcodes, delivery.
 #include "mock_server/session_core.hpp"
 
-#include "mock_server/fs_paths.hpp"
 #include "mock_server/tf_replies.hpp"
 #include "protocol/header.hpp"
 #include "protocol/messages.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 #include <fcntl.h>
-#include <filesystem>
 
 namespace xsime::mock {
 
@@ -51,22 +48,6 @@ void append_frame(CoreOutput& out, std::string_view frame) {
     if (frame.size() > protocol::header_size) {
         out.calls.push_back(frame.size() - protocol::header_size);
     }
-}
-
-// PLANTED (Fault::planted_escape): `name` taken from the root instead of the org unit, the way
-// a server that hands every client path to one root-relative resolver would; the folder it
-// names gets the messages/ and messages/blacklist/ that opcode 2 creates. Only on a real
-// filesystem: a memory mailbox's root is no folder on disk.
-void escape_to_root(Mailbox& mailbox, std::string_view name, const SessionCore::Logger& log) {
-    auto root = mailbox.open_org_unit("/");
-    const auto* ref = std::get_if<OrgUnitRef>(&root);
-    const auto rel = name.find('\0') == std::string_view::npos ? normalise(name) : std::nullopt;
-    std::error_code ec;
-    if (!ref || !rel || !std::filesystem::is_directory(ref->dir / *rel, ec)) {
-        return;
-    }
-    std::filesystem::create_directories(ref->dir / *rel / "messages" / "blacklist", ec);
-    log("planted_escape: made messages/ in '/" + *rel + "' below the root");
 }
 
 } // namespace
@@ -272,23 +253,6 @@ void SessionCore::handle_frame(const Frame& frame, CoreOutput& out) {
         break;
     }
     apply_wire_faults(out.bytes, before.bytes);
-}
-
-// The planted bugs (faults.hpp), test-only: rare inputs for the network fuzzer to find.
-void SessionCore::plant_bugs(const Frame& frame) {
-    const auto opcode = static_cast<Opcode>(frame.header.opcode);
-    if (fault(Fault::planted_crash) && opcode == Opcode::message && frame.payload.empty() &&
-        last_opcode_ == protocol::raw(Opcode::interval)) {
-        std::abort(); // PLANTED: a crash
-    }
-    if (fault(Fault::planted_hang) && opcode == Opcode::setup && frame.header.sz == -1) {
-        log_("planted_hang: no longer reading");
-        stalled_ = true; // PLANTED: stops reading, the connection stays open
-    }
-    if (fault(Fault::planted_escape) && opcode == Opcode::user && frame.payload.starts_with('/')) {
-        escape_to_root(mailbox_, frame.payload, log_);
-    }
-    last_opcode_ = frame.header.opcode;
 }
 
 // Only the XSIME frames the core itself appended pass here, never TF messages. Bytes are
